@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hopd/hopd/internal/broker"
+)
+
+func newAccountsCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "accounts",
+		Short: "List the accounts hopd knows and the state of their credentials",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			as, err := c.Accounts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), as)
+			}
+			printAccounts(cmd.OutOrStdout(), as, time.Now())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printAccounts(w io.Writer, as []broker.AccountStatus, now time.Time) {
+	if len(as) == 0 {
+		fmt.Fprintln(w, "No accounts configured: add [[account]] sections to the config.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tACCOUNT ID\tROLE\tREGION\tSTATE\tEXPIRES")
+	for _, a := range as {
+		exp := "-"
+		if !a.Expires.IsZero() {
+			exp = fmt.Sprintf("%s (in %s)", a.Expires.Local().Format("15:04"), a.Expires.Sub(now).Round(time.Minute))
+		}
+		state := a.State
+		if a.LastError != "" && a.State == "error" {
+			state += ": " + a.LastError
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.ID, a.Role, a.Region, state, exp)
+	}
+	tw.Flush()
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/keychain"
+)
+
+func newKeysCmd(g *globals) *cobra.Command {
+	keys := &cobra.Command{
+		Use:   "keys",
+		Short: "Store or delete the IAM user's access keys in the OS keychain",
+	}
+	keys.AddCommand(&cobra.Command{
+		Use:   "set [USER]",
+		Short: "Store an IAM user's access key id and secret in the keychain",
+		Long: `Store the long-lived access key of an IAM user in the OS keychain (service
+"hopd", item USER). From a terminal it asks for both without echoing the
+secret; otherwise it reads two lines from standard input: the access key id,
+then the secret access key. Malformed keys are refused before anything is
+stored. USER defaults to the only user in the config.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user, err := g.userArg(args)
+			if err != nil {
+				return err
+			}
+			k, err := readKeys(os.Stdin, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			kc := keychain.New()
+			if err := kc.SetKeys(user, k); err != nil {
+				return err
+			}
+			// A session started with older keys must not outlive them.
+			if err := kc.DeleteSession(user); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Stored the keys of user %s in the keychain.\n", user)
+			return nil
+		},
+	})
+	keys.AddCommand(&cobra.Command{
+		Use:   "rm [USER]",
+		Short: "Delete an IAM user's keys and cached session from the keychain",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user, err := g.userArg(args)
+			if err != nil {
+				return err
+			}
+			if err := keychain.New().DeleteKeys(user); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Deleted the keys of user %s from the keychain.\n", user)
+			return nil
+		},
+	})
+	return keys
+}
+
+// userArg is the USER argument, or the only user of the config.
+func (g *globals) userArg(args []string) (string, error) {
+	if len(args) == 1 {
+		return args[0], nil
+	}
+	path, err := g.config()
+	if err != nil {
+		return "", err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return "", fmt.Errorf("name the user (hopd keys set USER), or fix the config: %w", err)
+	}
+	if len(cfg.Users) != 1 {
+		return "", errors.New("the config has several users: name one (hopd keys set USER)")
+	}
+	return cfg.Users[0].Name, nil
+}
+
+// readKeys asks for the keys on a terminal, or reads two lines from a pipe.
+func readKeys(in *os.File, prompt io.Writer) (keychain.Keys, error) {
+	var k keychain.Keys
+	if term.IsTerminal(int(in.Fd())) {
+		fmt.Fprint(prompt, "Access key ID: ")
+		line, err := bufio.NewReader(in).ReadString('\n')
+		if err != nil {
+			return k, fmt.Errorf("reading the access key id: %w", err)
+		}
+		k.AccessKeyID = strings.TrimSpace(line)
+		fmt.Fprint(prompt, "Secret access key (not shown): ")
+		secret, err := term.ReadPassword(int(in.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return k, fmt.Errorf("reading the secret access key: %w", err)
+		}
+		k.SecretAccessKey = strings.TrimSpace(string(secret))
+	} else {
+		r := bufio.NewReader(in)
+		id, err1 := r.ReadString('\n')
+		secret, err2 := r.ReadString('\n')
+		k.AccessKeyID, k.SecretAccessKey = strings.TrimSpace(id), strings.TrimSpace(secret)
+		if (err1 != nil || err2 != nil) && (k.AccessKeyID == "" || k.SecretAccessKey == "") {
+			return k, errors.New("expected two lines on standard input: the access key id, then the secret access key")
+		}
+	}
+	if err := keychain.ValidateKeys(k); err != nil {
+		return k, fmt.Errorf("%w; nothing was stored", err)
+	}
+	return k, nil
+}

@@ -1,0 +1,95 @@
+// Command hopd keeps an AWS IAM user's keys in the OS keychain and serves
+// fresh role credentials for every account of an organisation on loopback.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// exitError carries a process exit code through cobra.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	root := newRoot()
+	err := root.ExecuteContext(ctx)
+	stop()
+	var ee exitError
+	switch {
+	case errors.As(err, &ee):
+		os.Exit(ee.code)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "hopd: "+err.Error())
+		os.Exit(1)
+	}
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	stateDir   string
+	logLevel   string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "hopd",
+		Short: "Fresh AWS credentials for every account, served on loopback",
+		Long: `hopd keeps your IAM user's access keys in the OS keychain, turns them into
+one MFA-backed session a day, and serves assumed-role credentials for every
+account of your AWS Organization to any SDK or CLI on this machine:
+
+  ECS endpoint       hopd env ACCOUNT        (AWS_CONTAINER_CREDENTIALS_FULL_URI)
+  IMDSv2             hopd env ACCOUNT --imds (AWS_EC2_METADATA_SERVICE_ENDPOINT)
+  credential_process hopd creds ACCOUNT      (in ~/.aws/config)
+
+Run "hopd serve" (or just "hopd") to start the daemon; the other commands
+talk to it.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), g, serveFlags{})
+		},
+	}
+	root.PersistentFlags().StringVar(&g.configPath, "config", "", "config file (default $HOPD_CONFIG or <user config dir>/hopd/config.toml)")
+	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "state directory (default $HOPD_STATE_DIR or ~/.local/state/hopd)")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.AddCommand(
+		newServeCmd(g),
+		newKeysCmd(g),
+		newAccountsCmd(g),
+		newEnvCmd(g),
+		newExecCmd(g),
+		newCredsCmd(g),
+		newMFACmd(g),
+		newStatusCmd(g),
+		newVersionCmd(),
+	)
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print hopd's version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "hopd "+version)
+		},
+	}
+}

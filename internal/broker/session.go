@@ -1,0 +1,234 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/keychain"
+)
+
+// sessionMargin is the least lifetime a session needs to be used for
+// AssumeRole; below it the broker starts a new one.
+const sessionMargin = 5 * time.Minute
+
+// mfaProcessRetry keeps a failing mfa_process from running on every request.
+const mfaProcessRetry = 30 * time.Second
+
+// user is the live state of one IAM user's session.
+type user struct {
+	cfg config.User
+
+	mu         sync.Mutex
+	session    *keychain.Session
+	loaded     bool // the keychain's cached session was looked at
+	needMFA    bool
+	lastErr    string
+	mfaProcAt  time.Time
+	mfaProcErr error
+}
+
+func (b *Broker) user(name string) (*user, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u, ok := b.users[name]
+	if !ok {
+		return nil, fmt.Errorf("user %q is not in the config: add a [user] section for it", name)
+	}
+	return u, nil
+}
+
+// session returns the user's session credentials, starting a session when
+// there is none: from the keychain's cache, with GetSessionToken when no MFA
+// is configured, or with a code from mfa_process.
+func (b *Broker) session(u *user) (aws.Credentials, error) {
+	v, err, _ := b.flights.Do("user/"+u.cfg.Name, func() (any, error) {
+		return b.sessionLocked(u)
+	})
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	return v.(aws.Credentials), nil
+}
+
+func (b *Broker) sessionLocked(u *user) (aws.Credentials, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	now := b.now()
+	if !u.loaded {
+		u.loaded = true
+		if s, err := b.keys.Session(u.cfg.Name); err == nil {
+			u.session = &s
+		}
+	}
+	if s := u.session; s != nil && s.Expiration.Sub(now) > sessionMargin {
+		return sessionCreds(*s), nil
+	}
+	u.session = nil
+
+	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(int32(u.cfg.SessionDuration / time.Second))}
+	if u.cfg.MFASerial != "" {
+		code, err := b.mfaFromProcess(u, now)
+		if err != nil {
+			u.needMFA = true
+			defer b.notify()
+			return aws.Credentials{}, err
+		}
+		in.SerialNumber = aws.String(u.cfg.MFASerial)
+		in.TokenCode = aws.String(code)
+	}
+	err := b.startSession(b.ctx, u, in)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	return sessionCreds(*u.session), nil
+}
+
+// startSession calls GetSessionToken with the user's long-lived keys and
+// caches the session in the keychain. u.mu must be held.
+func (b *Broker) startSession(ctx context.Context, u *user, in *sts.GetSessionTokenInput) error {
+	keys, err := b.keys.Keys(u.cfg.Name)
+	if err != nil {
+		u.lastErr = err.Error()
+		return err
+	}
+	client := b.newSTS(u.cfg.Region, aws.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey})
+	out, err := client.GetSessionToken(ctx, in)
+	if err != nil {
+		err = describeSessionError(u.cfg.Name, in.TokenCode != nil, err)
+		u.lastErr = err.Error()
+		u.needMFA = errors.Is(err, ErrNeedMFA)
+		b.notify()
+		return err
+	}
+	if out.Credentials == nil || out.Credentials.Expiration == nil {
+		return errors.New("STS answered GetSessionToken without credentials; try again")
+	}
+	s := keychain.Session{
+		AccessKeyID:     aws.ToString(out.Credentials.AccessKeyId),
+		SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
+		SessionToken:    aws.ToString(out.Credentials.SessionToken),
+		Expiration:      out.Credentials.Expiration.UTC(),
+	}
+	u.session = &s
+	u.needMFA = false
+	u.lastErr = ""
+	if err := b.keys.SetSession(u.cfg.Name, s); err != nil {
+		// Not fatal: the session works, it just will not survive a restart.
+		b.log.Warn("could not cache the session in the keychain", "user", u.cfg.Name, "err", err)
+	}
+	b.log.Info("started a session", "user", u.cfg.Name, "mfa", in.TokenCode != nil, "expires", s.Expiration.Format(time.RFC3339))
+	b.notify()
+	return nil
+}
+
+var mfaCode = regexp.MustCompile(`^\d{6}$`)
+
+// mfaFromProcess runs the user's mfa_process, if any, for a code. Without
+// one, or when it failed recently, it returns an error wrapping ErrNeedMFA
+// that tells the person how to give a code.
+func (b *Broker) mfaFromProcess(u *user, now time.Time) (string, error) {
+	need := fmt.Errorf("%w for user %s: run `hopd mfa` (or use the tray) to enter one", ErrNeedMFA, u.cfg.Name)
+	if u.cfg.MFAProcess == "" {
+		return "", need
+	}
+	if !u.mfaProcAt.IsZero() && now.Sub(u.mfaProcAt) < mfaProcessRetry {
+		return "", fmt.Errorf("%w (mfa_process failed: %v)", need, u.mfaProcErr)
+	}
+	u.mfaProcAt = now
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	var cmd *exec.Cmd
+	if runtime.GOOS == "windows" {
+		cmd = exec.CommandContext(ctx, "cmd", "/C", u.cfg.MFAProcess)
+	} else {
+		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", u.cfg.MFAProcess)
+	}
+	out, err := cmd.Output()
+	code := strings.TrimSpace(string(out))
+	switch {
+	case err != nil:
+		u.mfaProcErr = fmt.Errorf("mfa_process %q failed: %v", u.cfg.MFAProcess, err)
+	case !mfaCode.MatchString(code):
+		// Never echo what it printed: it may be a code or worse.
+		u.mfaProcErr = fmt.Errorf("mfa_process %q did not print a 6-digit code", u.cfg.MFAProcess)
+	default:
+		u.mfaProcErr = nil
+		return code, nil
+	}
+	return "", fmt.Errorf("%w (%v)", need, u.mfaProcErr)
+}
+
+// SubmitMFA starts the named user's session with an MFA code. An empty user
+// means the only (or first) user.
+func (b *Broker) SubmitMFA(ctx context.Context, userName, code string) error {
+	if !mfaCode.MatchString(code) {
+		return errors.New("an MFA code is 6 digits")
+	}
+	b.mu.Lock()
+	if userName == "" && len(b.cfg.Users) > 0 {
+		userName = b.cfg.Users[0].Name
+	}
+	b.mu.Unlock()
+	u, err := b.user(userName)
+	if err != nil {
+		return err
+	}
+	if u.cfg.MFASerial == "" {
+		return fmt.Errorf("user %s has no mfa_serial in the config, so hopd needs no MFA code for it", u.cfg.Name)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	err = b.startSession(ctx, u, &sts.GetSessionTokenInput{
+		DurationSeconds: aws.Int32(int32(u.cfg.SessionDuration / time.Second)),
+		SerialNumber:    aws.String(u.cfg.MFASerial),
+		TokenCode:       aws.String(code),
+	})
+	if err != nil {
+		return err
+	}
+	u.mfaProcAt = time.Time{}
+	b.refreshInUse(u.cfg.Name)
+	return nil
+}
+
+// refreshInUse fetches, in the background, credentials for the user's
+// accounts that clients asked for recently, so they work again at once.
+func (b *Broker) refreshInUse(userName string) {
+	now := b.now()
+	for _, a := range *b.accounts.Load() {
+		if a.cfg.User == userName && now.Sub(time.Unix(0, a.lastUsed.Load())) < b.opts.IdleAfter {
+			b.refreshAsync(a)
+		}
+	}
+}
+
+// dropSession forgets a session STS no longer accepts.
+func (b *Broker) dropSession(u *user) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.session = nil
+	if err := b.keys.DeleteSession(u.cfg.Name); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+		b.log.Warn("could not remove a rejected session from the keychain", "user", u.cfg.Name, "err", err)
+	}
+}
+
+func sessionCreds(s keychain.Session) aws.Credentials {
+	return aws.Credentials{
+		AccessKeyID:     s.AccessKeyID,
+		SecretAccessKey: s.SecretAccessKey,
+		SessionToken:    s.SessionToken,
+		CanExpire:       true,
+		Expires:         s.Expiration,
+	}
+}

@@ -1,0 +1,87 @@
+package broker
+
+import "time"
+
+// Status returns a snapshot of every user's session and every account's
+// credentials, in config order. It holds no secrets.
+func (b *Broker) Status() Status {
+	now := b.now()
+	b.mu.Lock()
+	cfg := b.cfg
+	users := b.users
+	b.mu.Unlock()
+	accounts := *b.accounts.Load()
+
+	var st Status
+	for _, uc := range cfg.Users {
+		u := users[uc.Name]
+		if u == nil {
+			continue
+		}
+		st.Users = append(st.Users, b.userStatus(u, now))
+	}
+	for _, ac := range cfg.Accounts {
+		a := accounts[ac.Name]
+		if a == nil {
+			continue
+		}
+		st.Accounts = append(st.Accounts, b.accountStatus(a, now))
+	}
+	return st
+}
+
+func (b *Broker) userStatus(u *user, now time.Time) UserStatus {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	us := UserStatus{Name: u.cfg.Name, MFA: u.cfg.MFASerial != "", LastError: u.lastErr}
+	if !u.loaded {
+		// Look at the keychain's cached session so status is right from the
+		// first call after a restart, before any account was asked for.
+		u.loaded = true
+		if s, err := b.keys.Session(u.cfg.Name); err == nil {
+			u.session = &s
+		}
+	}
+	switch {
+	case u.session != nil && u.session.Expiration.After(now):
+		us.State = "ok"
+		us.SessionExpires = u.session.Expiration
+	case u.needMFA:
+		us.State = "needs-mfa"
+	case u.lastErr != "":
+		us.State = "error"
+	default:
+		us.State = "no-session"
+	}
+	return us
+}
+
+func (b *Broker) accountStatus(a *account, now time.Time) AccountStatus {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ac := a.cfg
+	as := AccountStatus{
+		Name: ac.Name, ID: ac.ID, Role: ac.Role, Region: ac.Region, Color: ac.Color,
+		User: ac.User, IMDSPort: ac.IMDSPort, LastError: a.lastErr, Refreshes: a.refreshes,
+	}
+	if lu := a.lastUsed.Load(); lu != 0 {
+		as.LastUsed = time.Unix(0, lu).UTC()
+	}
+	c := a.creds.Load()
+	switch {
+	case a.inFlight:
+		as.State = "refreshing"
+	case c != nil && c.Expiration.Sub(now) >= b.opts.Floor:
+		as.State = "fresh"
+	case a.lastErr != "":
+		as.State = "error"
+	case c != nil:
+		as.State = "expired"
+	default:
+		as.State = "idle"
+	}
+	if c != nil {
+		as.Expires = c.Expiration
+	}
+	return as
+}

@@ -1,0 +1,69 @@
+package broker
+
+import (
+	"errors"
+	"time"
+)
+
+// Creds are temporary credentials for one account's role.
+type Creds struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      time.Time
+	AccountID       string
+	RoleARN         string
+}
+
+// ErrUnknownAccount is returned for an account name the config does not have.
+var ErrUnknownAccount = errors.New("unknown account")
+
+// ErrNeedMFA is wrapped by errors returned while a user's session waits for
+// an MFA code.
+var ErrNeedMFA = errors.New("an MFA code is needed")
+
+// UnavailableError says why credentials cannot be had right now. The server
+// answers it with 503 and its message, which a person can act on and which
+// never holds a secret.
+type UnavailableError struct {
+	Account string
+	Reason  string // a sentence for a person: what is wrong and what to do
+	Err     error  // the cause, for errors.Is
+}
+
+func (e *UnavailableError) Error() string {
+	return "credentials for " + e.Account + " are unavailable: " + e.Reason
+}
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Status is a snapshot of the broker's state for the CLI, the tray and the page.
+type Status struct {
+	Users    []UserStatus    `json:"users"`
+	Accounts []AccountStatus `json:"accounts"`
+}
+
+// UserStatus is the state of one IAM user's session.
+type UserStatus struct {
+	Name           string    `json:"name"`
+	State          string    `json:"state"` // "ok", "no-session", "needs-mfa", "no-keys", "error"
+	SessionExpires time.Time `json:"session_expires,omitzero"`
+	MFA            bool      `json:"mfa"`
+	LastError      string    `json:"last_error,omitempty"`
+}
+
+// AccountStatus is the state of one account's role credentials.
+type AccountStatus struct {
+	Name      string    `json:"name"`
+	ID        string    `json:"id"`
+	Role      string    `json:"role"`
+	Region    string    `json:"region"`
+	Color     string    `json:"color"`
+	User      string    `json:"user"`
+	IMDSPort  int       `json:"imds_port,omitempty"`
+	State     string    `json:"state"` // "fresh", "refreshing", "idle", "error"
+	Expires   time.Time `json:"expires,omitzero"`
+	LastUsed  time.Time `json:"last_used,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	Refreshes int       `json:"refreshes"`
+}

@@ -1,0 +1,116 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+)
+
+func (v *validator) accounts(r *raw, users []User, listenPort int) []Account {
+	accounts := make([]Account, 0, len(r.accounts))
+	names := map[string]string{} // name -> path of the first account with it
+	ports := map[int64]string{}  // imds_port -> label of the first account with it
+	for i, fa := range r.accounts {
+		base := "account[" + strconv.Itoa(i) + "]"
+		label := v.d.label("account", i)
+		has := func(key string) bool { return v.d.has(base + "." + key) }
+		fail := func(key, format string, args ...any) {
+			path := base
+			if has(key) {
+				path += "." + key
+			}
+			v.fail(path, label+" "+key, format, args...)
+		}
+
+		a := Account{Name: fa.Name, ID: fa.ID, Role: DefaultRole, Color: fa.Color,
+			Region: fa.Region, User: fa.User, IMDSv1: fa.IMDSv1, Browser: fa.Browser}
+		switch {
+		case !has("name"):
+			fail("name", `missing; add name = "..." with a short lower-case name for the account, like "production"`)
+		case len(fa.Name) > 64 || !accountNameRE.MatchString(fa.Name):
+			fail("name", "%q is not a valid account name; use up to 64 lower-case letters, digits, _ and -, starting with a letter or digit", fa.Name)
+		default:
+			if prev, dup := names[fa.Name]; dup {
+				fail("name", "the account on line %d has the same name; give each account a different name", v.d.where(prev).line)
+			} else {
+				names[fa.Name] = base + ".name"
+			}
+		}
+
+		switch {
+		case !has("id"):
+			fail("id", `missing; add the 12-digit account ID in quotes, like id = "222222222222"`)
+		case !accountIDRE.MatchString(fa.ID):
+			fail("id", `must be 12 digits, like "222222222222"`)
+		}
+
+		if has("role") {
+			a.Role = fa.Role
+			if !roleRE.MatchString(fa.Role) || len(fa.Role[strings.LastIndexByte(fa.Role, '/')+1:]) > 64 {
+				fail("role", "%q is not an IAM role name; use up to 64 letters, digits and +=,.@_- (after an optional path/)", fa.Role)
+			}
+		}
+
+		if has("color") {
+			if c, ok := parseColor(fa.Color); ok {
+				a.Color = c
+			} else {
+				fail("color", `%q is not a colour; use "#rgb", "#rrggbb" or a CSS colour name like "teal"`, fa.Color)
+			}
+		} else {
+			a.Color = defaultColor(fa.Name)
+		}
+
+		user, known := v.accountUser(base, label, fa, users)
+		a.User = user.Name
+		if has("region") {
+			v.region(base+".region", label+" region", fa.Region)
+		} else if known {
+			a.Region = user.Region
+		}
+
+		if has("imds_port") {
+			p := fa.IMDSPort
+			switch prev, dup := ports[p]; {
+			case p < 1024 || p > 65535:
+				fail("imds_port", "%d is out of range; use a port from 1024 to 65535", p)
+			case p == int64(listenPort):
+				fail("imds_port", "port %d is also the listen port; pick another", p)
+			case dup:
+				fail("imds_port", "port %d is already used by %s; give each account its own imds_port", p, prev)
+			default:
+				ports[p] = label
+				a.IMDSPort = int(p)
+			}
+		}
+
+		if has("browser") && !strings.Contains(fa.Browser, "{url}") {
+			fail("browser", `must contain {url} where the console address goes, like "firefox --new-tab {url}"`)
+		}
+		accounts = append(accounts, a)
+	}
+	return accounts
+}
+
+// accountUser finds the user an account hops from: the one it names, or
+// the only one.
+func (v *validator) accountUser(base, label string, fa fileAccount, users []User) (User, bool) {
+	if v.d.has(base + ".user") {
+		for _, u := range users {
+			if u.Name == fa.User {
+				return u, true
+			}
+		}
+		if len(users) > 0 {
+			v.fail(base+".user", label+" user", "there is no user named %q; use one of %s", fa.User, userNames(users))
+		}
+		return User{Name: fa.User}, false
+	}
+	switch len(users) {
+	case 0:
+		return User{}, false // the missing [user] is reported already
+	case 1:
+		return users[0], true
+	}
+	v.fail(base, label+" user", "missing; with several users, say which one this account hops from: add user = one of %s", userNames(users))
+	return User{}, false
+}

@@ -1,0 +1,183 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Read-only patterns for the values hopd passes on to AWS or to the shell.
+var (
+	accountNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	userNameRE    = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
+	roleRE        = regexp.MustCompile(`^[\w+=,.@-]+(/[\w+=,.@-]+)*$`)
+	regionRE      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	mfaSerialRE   = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) // STS's SerialNumber
+)
+
+// STS's limits for GetSessionToken with an IAM user's keys.
+const (
+	minSessionDuration = 15 * time.Minute
+	maxSessionDuration = 36 * time.Hour
+)
+
+const defaultRegion = "us-east-1"
+
+// validator collects every problem so that Parse can report the first one in
+// the file, whichever check found it.
+type validator struct {
+	d    *document
+	errs []*Error
+}
+
+func (v *validator) fail(path, field, format string, args ...any) {
+	at := v.d.where(path)
+	v.errs = append(v.errs, &Error{Line: at.line, Column: at.col, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// first is the problem that comes first in the file.
+func (v *validator) first() *Error {
+	if len(v.errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(v.errs, func(i, j int) bool {
+		a, b := v.errs[i], v.errs[j]
+		return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
+	})
+	return v.errs[0]
+}
+
+// validate checks the decoded file and fills in the defaults.
+func validate(d *document, r *raw) (*Config, *Error) {
+	v := &validator{d: d}
+	c := &Config{Listen: DefaultListen, SigninURL: r.signinURL}
+	listenPort := 9911
+	if d.has("listen") {
+		c.Listen = r.listen
+		listenPort = v.listen(r.listen)
+	}
+	if d.has("signin_url") {
+		v.signinURL(r.signinURL)
+	}
+	c.Users = v.users(r)
+	c.Accounts = v.accounts(r, c.Users, listenPort)
+	if err := v.first(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// listen checks the listen address and returns its port (0 if invalid).
+func (v *validator) listen(s string) int {
+	const like = `write it like "127.0.0.1:9911"`
+	host, portStr, err := net.SplitHostPort(s)
+	if err != nil {
+		bare := strings.Trim(s, "[]")
+		if net.ParseIP(bare) != nil || strings.EqualFold(bare, "localhost") || !strings.Contains(s, ":") {
+			v.fail("listen", "listen", "%q has no port; %s", s, like)
+		} else {
+			v.fail("listen", "listen", "%q is not a host:port address; %s", s, like)
+		}
+		return 0
+	}
+	ip := net.ParseIP(host)
+	if !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		v.fail("listen", "listen", "%q is not a loopback address; hopd listens only on loopback (127.0.0.1, ::1 or localhost) so that other machines can't get credentials from it", s)
+		return 0
+	}
+	port, err := strconv.Atoi(portStr)
+	if portStr == "" {
+		v.fail("listen", "listen", "%q has no port; %s", s, like)
+		return 0
+	}
+	if err != nil || port < 1 || port > 65535 {
+		v.fail("listen", "listen", "port %q must be a number from 1 to 65535; %s", portStr, like)
+		return 0
+	}
+	return port
+}
+
+func (v *validator) signinURL(s string) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.fail("signin_url", "signin_url", "%q is not an http(s) URL; write it like \"https://signin.aws.amazon.com/federation\", or remove it to use the default", s)
+	}
+}
+
+func (v *validator) users(r *raw) []User {
+	if len(r.users) == 0 {
+		v.fail("user", "user", `missing; add a [user] table naming the IAM user whose keys are in the keychain, like: [user] name = "michael"`)
+		return nil
+	}
+	users := make([]User, 0, len(r.users))
+	seen := map[string]string{} // lower-cased name -> path of the first
+	for i, fu := range r.users {
+		base, label := "user", "user"
+		if !r.oneUser {
+			base, label = "user["+strconv.Itoa(i)+"]", v.d.label("user", i)
+		}
+		u := User{Name: fu.Name, MFASerial: fu.MFASerial, MFAProcess: fu.MFAProcess,
+			Region: defaultRegion, SessionDuration: DefaultSessionDuration}
+		switch {
+		case !v.d.has(base + ".name"):
+			v.fail(base, label+" name", `missing; add name = "..." with the IAM user's name, which is also the name of its keychain item`)
+		case !userNameRE.MatchString(fu.Name):
+			v.fail(base+".name", label+" name", "%q is not an IAM user name; use up to 64 letters, digits and +=,.@_-", fu.Name)
+		default:
+			// IAM user names are unique regardless of case.
+			if prev, dup := seen[strings.ToLower(fu.Name)]; dup {
+				v.fail(base+".name", label+" name", "the user on line %d has the same name; give each [[user]] a different name", v.d.where(prev).line)
+			} else {
+				seen[strings.ToLower(fu.Name)] = base + ".name"
+			}
+		}
+		if v.d.has(base+".mfa_serial") && !mfaSerialRE.MatchString(fu.MFASerial) {
+			v.fail(base+".mfa_serial", label+" mfa_serial", "%q is not an MFA device; use its ARN, like \"arn:aws:iam::111111111111:mfa/michael\"", fu.MFASerial)
+		}
+		if v.d.has(base+".mfa_process") && strings.TrimSpace(fu.MFAProcess) == "" {
+			v.fail(base+".mfa_process", label+" mfa_process", "is empty; give a command that prints an MFA code, or remove it")
+		}
+		if v.d.has(base + ".region") {
+			u.Region = fu.Region
+			v.region(base+".region", label+" region", fu.Region)
+		}
+		if v.d.has(base + ".session_duration") {
+			u.SessionDuration = v.duration(base+".session_duration", label+" session_duration", fu.SessionDuration)
+		}
+		users = append(users, u)
+	}
+	return users
+}
+
+func (v *validator) region(path, field, s string) {
+	if !regionRE.MatchString(s) {
+		v.fail(path, field, "%q is not an AWS region; use one like \"eu-west-1\"", s)
+	}
+}
+
+func (v *validator) duration(path, field, s string) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		v.fail(path, field, "%q is not a duration; write it like \"12h\" or \"90m\"", s)
+		return 0
+	}
+	if d < minSessionDuration || d > maxSessionDuration {
+		v.fail(path, field, "%s is out of range; AWS allows from 15m to 36h", s)
+		return 0
+	}
+	return d
+}
+
+func userNames(users []User) string {
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = strconv.Quote(u.Name)
+	}
+	return strings.Join(names, ", ")
+}

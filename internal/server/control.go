@@ -1,0 +1,139 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/hopd/hopd/internal/broker"
+)
+
+// serveControl answers the CLI's control API; the caller has already
+// checked the token.
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name string) (route, acct string, status int) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	switch name {
+	case "status":
+		if r.Method != http.MethodGet {
+			return name, "", methodNotAllowed(w, "GET")
+		}
+		var info DaemonInfo
+		if s.opts.Info != nil {
+			info = s.opts.Info()
+		}
+		st := s.opts.Source.Status()
+		nonNil(&st)
+		return name, "", writeValue(w, struct {
+			Daemon DaemonInfo    `json:"daemon"`
+			Broker broker.Status `json:"broker"`
+		}{info, st})
+	case "accounts":
+		if r.Method != http.MethodGet {
+			return name, "", methodNotAllowed(w, "GET")
+		}
+		st := s.opts.Source.Status()
+		nonNil(&st)
+		return name, "", writeValue(w, st.Accounts)
+	case "mfa":
+		if r.Method != http.MethodPost {
+			return name, "", methodNotAllowed(w, "POST")
+		}
+		return name, "", s.serveMFA(w, r)
+	case "reload":
+		if r.Method != http.MethodPost {
+			return name, "", methodNotAllowed(w, "POST")
+		}
+		return name, "", s.serveReload(w, r)
+	}
+	return "unknown", "", writeError(w, http.StatusNotFound, "not_found", "the control API has no such call; is `hopd` newer than the running daemon? restart it")
+}
+
+// nonNil makes empty lists encode as [] rather than null, which scripts
+// reading `hopd accounts --json` handle more easily.
+func nonNil(st *broker.Status) {
+	if st.Users == nil {
+		st.Users = []broker.UserStatus{}
+	}
+	if st.Accounts == nil {
+		st.Accounts = []broker.AccountStatus{}
+	}
+}
+
+func (s *Server) serveMFA(w http.ResponseWriter, r *http.Request) int {
+	var req struct {
+		User string `json:"user"`
+		Code string `json:"code"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the request body is too large")
+		}
+		// The decoder's message could quote part of the body, which holds the code.
+		return writeError(w, http.StatusBadRequest, "bad_request", `send JSON like {"user":"NAME","code":"DIGITS"} with the 6-digit code`)
+	}
+	if !sixDigits(req.Code) {
+		return writeError(w, http.StatusBadRequest, "bad_mfa_code", "an MFA code is 6 digits")
+	}
+	user := req.User
+	if user == "" {
+		user = s.defaultMFAUser()
+		if user == "" {
+			return writeError(w, http.StatusBadRequest, "no_user", "hopd has no IAM user to give the code to; add a [user] to the config")
+		}
+	}
+	err := s.opts.Source.SubmitMFA(r.Context(), user, req.Code)
+	if err == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return http.StatusNoContent
+	}
+	msg := strings.ReplaceAll(err.Error(), req.Code, "******")
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "MFA code refused", slog.String("user", user), slog.String("err", msg))
+	if _, ok := errors.AsType[*broker.UnavailableError](err); ok {
+		return writeError(w, http.StatusServiceUnavailable, "unavailable", msg)
+	}
+	return writeError(w, http.StatusBadRequest, "mfa_refused", msg)
+}
+
+// defaultMFAUser picks the user a code without a name is meant for: the
+// first one waiting for MFA, else the first one.
+func (s *Server) defaultMFAUser() string {
+	users := s.opts.Source.Status().Users
+	for _, u := range users {
+		if u.State == "needs-mfa" {
+			return u.Name
+		}
+	}
+	if len(users) > 0 {
+		return users[0].Name
+	}
+	return ""
+}
+
+func sixDigits(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) int {
+	_, _ = io.Copy(io.Discard, r.Body)
+	if s.opts.Reload == nil {
+		return writeError(w, http.StatusServiceUnavailable, "unavailable", "this hopd cannot reload its configuration; restart it")
+	}
+	if err := s.opts.Reload(r.Context()); err != nil {
+		return writeError(w, http.StatusBadRequest, "bad_config", err.Error())
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent
+}

@@ -1,0 +1,94 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hopd/hopd/internal/broker"
+)
+
+const (
+	ecsPrefix = "/creds/"
+	apiPrefix = "/v1/"
+)
+
+// serveECS answers the ECS container-credentials protocol for one account.
+func (s *Server) serveECS(w http.ResponseWriter, r *http.Request, name string) (route, acct string, status int) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return "ecs", "", methodNotAllowed(w, "GET")
+	}
+	if !validAccountName(name) {
+		return "ecs", "", writeError(w, http.StatusNotFound, "unknown_account", "there is no such account; `hopd accounts` lists them")
+	}
+	c, err := s.opts.Source.Credentials(r.Context(), name)
+	if err == nil {
+		err = checkFresh(name, c)
+	}
+	if err != nil {
+		return "ecs", name, s.writeSourceError(w, r, name, err)
+	}
+	bp := bufPool.Get().(*[]byte)
+	b := append((*bp)[:0], '{')
+	b = appendField(b, "AccessKeyId", c.AccessKeyID, true)
+	b = appendField(b, "SecretAccessKey", c.SecretAccessKey, false)
+	b = appendField(b, "Token", c.SessionToken, false)
+	b = appendTimeField(b, "Expiration", c.Expiration)
+	b = appendField(b, "AccountId", c.AccountID, false)
+	b = append(b, '}')
+	writeBody(w, http.StatusOK, hdrJSON, b)
+	clear(b) // the pool outlives the request; leave no secret in it
+	*bp = b
+	bufPool.Put(bp)
+	return "ecs", name, http.StatusOK
+}
+
+// checkFresh is a last guard against serving credentials that expired
+// while the machine slept; the broker should never hand them out.
+func checkFresh(name string, c broker.Creds) error {
+	if !c.Expiration.IsZero() && !time.Now().Before(c.Expiration) {
+		return &broker.UnavailableError{Account: name, Reason: "the credentials hopd holds have expired and could not be refreshed yet; try again in a moment"}
+	}
+	return nil
+}
+
+// writeSourceError maps a broker error to a status a client can act on.
+func (s *Server) writeSourceError(w http.ResponseWriter, r *http.Request, name string, err error) int {
+	var ue *broker.UnavailableError
+	switch {
+	case errors.Is(err, broker.ErrUnknownAccount):
+		return writeError(w, http.StatusNotFound, "unknown_account", "hopd has no account named "+name+"; `hopd accounts` lists them")
+	case errors.As(err, &ue):
+		return writeError(w, http.StatusServiceUnavailable, "unavailable", ue.Error())
+	case errors.Is(err, broker.ErrNeedMFA):
+		return writeError(w, http.StatusServiceUnavailable, "needs_mfa", "hopd needs an MFA code before it can serve "+name+"; run `hopd mfa`")
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return writeError(w, http.StatusServiceUnavailable, "unavailable", "hopd could not get credentials for "+name+" in time; try again")
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelError, "getting credentials failed", slog.String("account", name), slog.String("err", err.Error()))
+	return writeError(w, http.StatusInternalServerError, "internal", "hopd failed to get credentials for "+name+"; its log says why")
+}
+
+// validAccountName mirrors the config's name rule, so anything else is
+// known to be unknown without asking the broker, and what gets logged is
+// always a tame string.
+func validAccountName(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '-' || c == '_') {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) int {
+	w.Header().Set("Allow", allow)
+	return writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use "+allow+" on this path")
+}

@@ -1,0 +1,187 @@
+// Package server serves credentials, IMDS and the control API on loopback.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hopd/hopd/internal/broker"
+	"github.com/hopd/hopd/internal/config"
+)
+
+// Source is what the server needs from the broker.
+type Source interface {
+	Credentials(ctx context.Context, account string) (broker.Creds, error)
+	Status() broker.Status
+	// SubmitMFA hands the broker a code for a user. Errors that mean "try
+	// again later" (STS unreachable) should be *broker.UnavailableError so
+	// the client gets 503; any other error is answered with 400 and its
+	// message, so it must read like a sentence and hold no secret.
+	SubmitMFA(ctx context.Context, user, code string) error
+}
+
+// DaemonInfo describes the running daemon for GET /v1/status.
+type DaemonInfo struct {
+	Version     string    `json:"version"`
+	PID         int       `json:"pid"`
+	Listen      string    `json:"listen"`
+	ConfigPath  string    `json:"config_path"`
+	ConfigError string    `json:"config_error,omitempty"`
+	StateDir    string    `json:"state_dir"`
+	Started     time.Time `json:"started"`
+}
+
+// Options configure a Server.
+type Options struct {
+	Token  string // the ECS/control bearer token (from the token file); empty refuses every client
+	Source Source
+	Info   func() DaemonInfo               // for GET /v1/status
+	Reload func(ctx context.Context) error // POST /v1/reload
+	Logger *slog.Logger
+	// PeerCheck makes every connection prove, on Linux, that its process
+	// runs as our own user. The daemon must turn it on; the zero value is
+	// off so that handler tests need no real sockets.
+	PeerCheck bool
+	// Page, when set, serves every path on the main listener that is not
+	// /creds/ or /v1/ (the browser page). It still gets the Host and peer
+	// checks, but not the refusal of browser headers, because browsers
+	// always send them; it must do its own session and CSRF checks.
+	Page http.Handler
+}
+
+// IMDSHost is the loopback address every IMDS listener binds; SDKs are
+// pointed at http://127.0.0.1:<imds_port>.
+const IMDSHost = "127.0.0.1"
+
+// Server serves the main listener (ECS endpoint and control API) and one
+// IMDS listener per account that has an imds_port.
+type Server struct {
+	opts  Options
+	log   *slog.Logger
+	token string
+	macs  macPool
+	main  http.Handler
+
+	created time.Time // stands in for an instance's launch time
+
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+
+	mu      sync.Mutex
+	mainSrv *http.Server
+	addr    net.Addr
+	listen  string
+	imds    map[int]*imdsListener
+	closed  bool
+	bg      sync.WaitGroup // graceful shutdowns of removed IMDS listeners
+}
+
+// New makes a Server. It panics when opts.Source is nil, which is a wiring
+// mistake rather than something a user can cause.
+func New(opts Options) *Server {
+	if opts.Source == nil {
+		panic("server.New: Options.Source is nil")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	key := make([]byte, 32)
+	// rand.Read never fails on supported platforms (it panics instead).
+	_, _ = rand.Read(key)
+	s := &Server{
+		opts:  opts,
+		log:   log,
+		token: opts.Token,
+		imds:  map[int]*imdsListener{},
+
+		created: time.Now(),
+	}
+	s.macs.init(key)
+	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+	s.main = http.HandlerFunc(s.serveMain)
+	return s
+}
+
+// Handler is the main listener's handler: the ECS endpoint and the control
+// API. It learns its own port from http.LocalAddrContextKey, which every
+// net/http server sets; requests without it are refused. With PeerCheck on,
+// the http.Server must use s.ConnContext.
+func (s *Server) Handler() http.Handler { return s.main }
+
+// IMDSHandler is the handler of one account's IMDS listener on port. With
+// PeerCheck on, the http.Server must use s.ConnContext.
+func (s *Server) IMDSHandler(acct config.Account, port int) http.Handler {
+	h := &imdsHandler{s: s, port: port}
+	h.acct.Store(&acct)
+	return h
+}
+
+// Addr is the main listener's address while Serve runs, nil otherwise.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+func (s *Server) serveMain(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	route, acct, status := s.routeMain(w, r)
+	if status != 0 {
+		s.logRequest(r, route, acct, status, start)
+	}
+}
+
+// routeMain returns status 0 when the page handler answered, since only it
+// knows what it wrote and it logs for itself.
+func (s *Server) routeMain(w http.ResponseWriter, r *http.Request) (route, acct string, status int) {
+	if msg := s.checkConn(r, localPort(r)); msg != "" {
+		return "guard", "", writeError(w, http.StatusForbidden, "forbidden", msg)
+	}
+	p := r.URL.Path
+	ecs := len(p) > len(ecsPrefix) && p[:len(ecsPrefix)] == ecsPrefix
+	api := len(p) > len(apiPrefix) && p[:len(apiPrefix)] == apiPrefix
+	if !ecs && !api {
+		if s.opts.Page != nil {
+			s.opts.Page.ServeHTTP(w, r)
+			return "page", "", 0
+		}
+		return "unknown", "", writeError(w, http.StatusNotFound, "not_found", "hopd has nothing at this path; credentials are at /creds/<account>")
+	}
+	if fromBrowser(r.Header) {
+		return "guard", "", writeError(w, http.StatusForbidden, "forbidden", msgBrowser)
+	}
+	if st, code, msg := s.authorize(r); st != 0 {
+		return "auth", "", writeError(w, st, code, msg)
+	}
+	if ecs {
+		return s.serveECS(w, r, p[len(ecsPrefix):])
+	}
+	return s.serveControl(w, r, p[len(apiPrefix):])
+}
+
+// logRequest logs what happened, never what was served: no credentials,
+// no tokens, no request headers.
+func (s *Server) logRequest(r *http.Request, route, acct string, status int, start time.Time) {
+	level := slog.LevelDebug
+	switch {
+	case status >= 500:
+		level = slog.LevelWarn
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		level = slog.LevelInfo
+	}
+	ctx := r.Context()
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	s.log.LogAttrs(ctx, level, "request",
+		slog.String("route", route),
+		slog.String("account", acct),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)))
+}

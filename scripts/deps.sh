@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the system parts hopd's tests use, when it can (root with apt-get).
+# Without them the tests that need them skip, except under CI=true where
+# they fail: CI must never pass by skipping.
+set -euo pipefail
+
+need=()
+command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+command -v dbus-daemon >/dev/null || need+=(dbus-daemon)
+command -v dbus-run-session >/dev/null || need+=(dbus-bin)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+
+if ((${#need[@]})); then
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		echo "deps: installing ${need[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	else
+		echo "deps: missing ${need[*]} (not root or no apt-get): tests that need them will skip" >&2
+	fi
+fi
+
+py_ok=1
+python3 -c 'import moto, flask, boto3' 2>/dev/null || py_ok=0
+command -v aws >/dev/null || py_ok=0
+if ((py_ok == 0)); then
+	if command -v pip3 >/dev/null || command -v pip >/dev/null; then
+		echo "deps: installing moto[server], boto3 and awscli with pip"
+		python3 -m pip install -q 'moto[server]' boto3 awscli || echo "deps: pip install failed: moto/boto3/aws tests will skip" >&2
+	else
+		echo "deps: moto, boto3 or the AWS CLI is missing and pip is not available" >&2
+	fi
+fi
+
+# The JavaScript SDK v3 for the SDK tests; node_modules is not committed.
+if command -v npm >/dev/null && [[ ! -d test/js/node_modules/@aws-sdk/client-sts ]]; then
+	echo "deps: npm install in test/js"
+	(cd test/js && npm install --no-audit --no-fund --loglevel=error) || echo "deps: npm install failed: JavaScript SDK tests will skip" >&2
+fi
