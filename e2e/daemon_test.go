@@ -69,10 +69,9 @@ var threeAccounts = []account{
 
 // options change how startDaemon sets hopd up.
 type options struct {
-	accounts  []account     // default threeAccounts
-	mfa       bool          // give the user an mfa_serial
-	moto      *testenv.Moto // share one moto between the daemons of a test
-	serveArgs []string      // extra flags for `hopd serve`
+	accounts  []account // default threeAccounts
+	mfa       bool      // give the user an mfa_serial
+	serveArgs []string  // extra flags for `hopd serve`
 }
 
 // daemon is one running hopd with everything it needs: its own HOME, state
@@ -122,10 +121,7 @@ func newDaemon(t *testing.T, opts options) *daemon {
 	if opts.accounts == nil {
 		opts.accounts = threeAccounts
 	}
-	m := opts.moto
-	if m == nil {
-		m = startMoto(t)
-	}
+	m := startMoto(t)
 	dir := t.TempDir()
 	d := &daemon{
 		t:        t,
@@ -163,12 +159,13 @@ func newDaemon(t *testing.T, opts options) *daemon {
 	return d
 }
 
-// startMoto starts moto and makes one STS call, since moto loads its STS
-// emulation on first use, which takes longer than hopd waits for STS before
-// it answers 503.
+// startMoto returns the test process's moto (shared: starting one takes
+// seconds; each daemon counts and cuts its own calls with its own proxy)
+// after one STS call, since moto loads its STS emulation on first use,
+// which takes longer than hopd waits for STS before it answers 503.
 func startMoto(t *testing.T) *testenv.Moto {
 	t.Helper()
-	m := testenv.StartMoto(t)
+	m := testenv.SharedMoto(t)
 	client := sts.New(sts.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(m.URL),

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,7 +14,8 @@ import (
 
 // After a working day in a daemon's life (credentials served every way,
 // requests refused, commands failing) no secret shows up in its log, in
-// what the CLI prints, or in its command line and environment.
+// its state files (other than the token file), in what the CLI prints, or
+// in its command line and environment.
 func TestSecretsNeverLogged(t *testing.T) {
 	t.Parallel()
 	d := startDaemon(t, options{serveArgs: []string{"--log-level", "debug"}})
@@ -86,6 +88,20 @@ func TestSecretsNeverLogged(t *testing.T) {
 	}
 	d.stop() // so that the log holds the shutdown too
 	outputs["the daemon's log"] = d.log()
+	// hopd may also keep a log (and other files) in its state directory.
+	entries, err := os.ReadDir(d.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && e.Name() != "token" {
+			data, err := os.ReadFile(filepath.Join(d.state, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			outputs["the state file "+e.Name()] = string(data)
+		}
+	}
 
 	for where, text := range outputs {
 		for what, secret := range secrets {

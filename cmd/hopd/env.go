@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hopd/hopd/internal/client"
+	"github.com/hopd/hopd/internal/server"
 )
 
 // conflicting are variables that SDKs prefer over hopd's endpoints; exec
@@ -36,12 +37,8 @@ func accountEnv(ctx context.Context, c *client.Client, name string, imds bool) (
 		if a.IMDSPort == 0 {
 			return nil, fmt.Errorf("account %s has no IMDS listener: set imds_port for it in the config, or use the ECS form (without --imds)", name)
 		}
-		host, _, _ := strings.Cut(c.Listen, ":")
-		if strings.HasPrefix(c.Listen, "[") {
-			host = "[::1]"
-		}
 		vars = append(vars,
-			[2]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://" + host + ":" + strconv.Itoa(a.IMDSPort) + "/"},
+			[2]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://" + server.IMDSHost + ":" + strconv.Itoa(a.IMDSPort) + "/"},
 			[2]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv4"},
 		)
 	} else {

@@ -162,12 +162,9 @@ func (d *daemon) info() server.DaemonInfo {
 }
 
 // apply puts a new valid config in force. The listen address cannot move
-// while running: clients hold it.
+// while running (clients hold it): the server reports that as an error.
 func (d *daemon) apply(cfg *config.Config) {
 	d.mu.Lock()
-	if cfg.Listen != d.cfg.Listen {
-		d.log.Warn("listen changed in the config: restart hopd for it to take effect", "listen", d.cfg.Listen, "new", cfg.Listen)
-	}
 	d.cfg = cfg
 	d.configErr = ""
 	d.mu.Unlock()

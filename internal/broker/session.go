@@ -232,3 +232,33 @@ func sessionCreds(s keychain.Session) aws.Credentials {
 		Expires:         s.Expiration,
 	}
 }
+
+// SessionCredentials returns the named user's session credentials (empty
+// name: the first user), starting a session if needed, for callers that act
+// as the user in the management account, such as account discovery.
+func (b *Broker) SessionCredentials(ctx context.Context, userName string) (aws.Credentials, error) {
+	b.mu.Lock()
+	if userName == "" && len(b.cfg.Users) > 0 {
+		userName = b.cfg.Users[0].Name
+	}
+	b.mu.Unlock()
+	u, err := b.user(userName)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	type result struct {
+		c   aws.Credentials
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := b.session(u)
+		ch <- result{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-ctx.Done():
+		return aws.Credentials{}, ctx.Err()
+	}
+}

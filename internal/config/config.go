@@ -22,6 +22,7 @@ type Config struct {
 	SigninURL string    // federation endpoint override (signin_url), "" for the partition default
 	Users     []User    // at least one
 	Accounts  []Account // in file order
+	Discover  Discover  // [discover]: accounts listed from AWS Organizations
 }
 
 // User is an IAM user whose long-lived keys live in the keychain.

@@ -40,6 +40,7 @@ type fileOneUser struct {
 	SigninURL string        `toml:"signin_url"`
 	User      *fileUser     `toml:"user"`
 	Account   []fileAccount `toml:"account"`
+	Discover  *fileDiscover `toml:"discover"`
 }
 
 type fileUsers struct {
@@ -47,6 +48,7 @@ type fileUsers struct {
 	SigninURL string        `toml:"signin_url"`
 	User      []fileUser    `toml:"user"`
 	Account   []fileAccount `toml:"account"`
+	Discover  *fileDiscover `toml:"discover"`
 }
 
 // raw is the decoded file in one shape, plus whether users came as [user].
@@ -54,6 +56,7 @@ type raw struct {
 	listen, signinURL string
 	users             []fileUser
 	accounts          []fileAccount
+	discover          *fileDiscover
 	oneUser           bool
 }
 
@@ -130,7 +133,7 @@ func decode(data []byte) (d *document, r *raw, err *Error) {
 		if e := dec.Decode(&f); e != nil {
 			return nil, nil, decodeError(doc, e)
 		}
-		r.listen, r.signinURL, r.accounts = f.Listen, f.SigninURL, f.Account
+		r.listen, r.signinURL, r.accounts, r.discover = f.Listen, f.SigninURL, f.Account, f.Discover
 		if f.User != nil {
 			r.users = []fileUser{*f.User}
 		}
@@ -139,7 +142,7 @@ func decode(data []byte) (d *document, r *raw, err *Error) {
 		if e := dec.Decode(&f); e != nil {
 			return nil, nil, decodeError(doc, e)
 		}
-		r.listen, r.signinURL, r.users, r.accounts = f.Listen, f.SigninURL, f.User, f.Account
+		r.listen, r.signinURL, r.users, r.accounts, r.discover = f.Listen, f.SigninURL, f.User, f.Account, f.Discover
 	}
 	return doc, r, nil
 }

@@ -79,11 +79,13 @@ func (d *document) checkEntry(e entry) *Error {
 		return d.checkGroup(e, "user", userKeys)
 	case "account":
 		return d.checkGroup(e, "account", accountKeys)
+	case "discover":
+		return d.checkDiscover(e)
 	}
 	k, ok := findKey(topKeys, top)
 	if !ok {
 		return errAt(e.key, pathOf(e.segs[:1]),
-			"unknown key; remove it or fix its spelling (top-level keys are listen, signin_url, [user] and [[account]])")
+			"unknown key; remove it or fix its spelling (top-level keys are listen, signin_url, [user], [[account]] and [discover])")
 	}
 	if len(e.segs) > 1 {
 		return errAt(e.key, top, "must be a string like "+k.example+", not a table")

@@ -67,6 +67,7 @@ func validate(d *document, r *raw) (*Config, *Error) {
 	}
 	c.Users = v.users(r)
 	c.Accounts = v.accounts(r, c.Users, listenPort)
+	c.Discover = v.discover(r.discover, c.Users)
 	if err := v.first(); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -142,7 +143,12 @@ func peerOK(ctx context.Context) bool {
 	return v.ok
 }
 
+// peerLookups counts /proc lookups, so tests can see they happen once per
+// connection rather than per request.
+var peerLookups atomic.Int64
+
 func (v *peerVerdict) check() {
+	peerLookups.Add(1)
 	err := checkPeer(v.conn.LocalAddr(), v.conn.RemoteAddr())
 	v.ok = err == nil
 	if err != nil {

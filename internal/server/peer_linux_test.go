@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -149,6 +151,7 @@ func TestPeerCheckServer(t *testing.T) {
 	ts.Config.ConnContext = s.ConnContext
 	ts.Start()
 	defer ts.Close()
+	before := peerLookups.Load()
 	for range 3 {
 		req, _ := http.NewRequest("GET", ts.URL+"/creds/production", nil)
 		req.Header.Set("Authorization", testToken)
@@ -161,5 +164,34 @@ func TestPeerCheckServer(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("status = %d, want 200", resp.StatusCode)
 		}
+	}
+	if n := peerLookups.Load() - before; n != 1 {
+		t.Errorf("%d /proc lookups for 3 requests on one keep-alive connection, want 1", n)
+	}
+}
+
+// TestPeerCheckRefusesOtherUser connects as another user (nobody, via
+// curl) and expects 403; it needs root to switch users.
+func TestPeerCheckRefusesOtherUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run a client as another user")
+	}
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("needs curl")
+	}
+	s := newTestServer(t, newFakeSource(), func(o *Options) { o.PeerCheck = true })
+	ts := httptest.NewUnstartedServer(s.Handler())
+	ts.Config.ConnContext = s.ConnContext
+	ts.Start()
+	defer ts.Close()
+	cmd := exec.Command(curl, "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: "+testToken, ts.URL+"/creds/production")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("curl as nobody: %v", err)
+	}
+	if string(out) != "403" {
+		t.Errorf("another user's request got %s, want 403", out)
 	}
 }

@@ -78,7 +78,7 @@ type Server struct {
 	listen  string
 	imds    map[int]*imdsListener
 	closed  bool
-	bg      sync.WaitGroup // graceful shutdowns of removed IMDS listeners
+	bg      sync.WaitGroup // graceful shutdowns still running
 }
 
 // New makes a Server. It panics when opts.Source is nil, which is a wiring
@@ -95,11 +95,10 @@ func New(opts Options) *Server {
 	// rand.Read never fails on supported platforms (it panics instead).
 	_, _ = rand.Read(key)
 	s := &Server{
-		opts:  opts,
-		log:   log,
-		token: opts.Token,
-		imds:  map[int]*imdsListener{},
-
+		opts:    opts,
+		log:     log,
+		token:   opts.Token,
+		imds:    map[int]*imdsListener{},
 		created: time.Now(),
 	}
 	s.macs.init(key)

@@ -30,7 +30,10 @@ func startServe(t testing.TB, s *Server, cfg *config.Config) (string, context.Ca
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, cfg) }()
+	go func() {
+		done <- s.Serve(ctx, cfg)
+		close(done) // so that both the test and the cleanup may wait for it
+	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
@@ -209,8 +212,16 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		st, body := get(t, "http://"+addr+"/creds/production", map[string]string{"Authorization": testToken})
-		res <- result{st, body}
+		req, _ := http.NewRequest("GET", "http://"+addr+"/creds/production", nil)
+		req.Header.Set("Authorization", testToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			res <- result{0, err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		res <- result{resp.StatusCode, string(b)}
 	}()
 	<-src.entered
 	cancel()

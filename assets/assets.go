@@ -1,0 +1,38 @@
+// Package assets holds hopd's files that are built into the binary: the tray icons.
+//
+// The icons are drawn by `go run ./assets/gen` (see internal/tray/icon) and
+// committed, so a build needs no drawing step.
+package assets
+
+import (
+	"embed"
+	"fmt"
+)
+
+//go:embed tray/*.png tray/*.ico
+var files embed.FS
+
+// Icon states, as named in the file names.
+const (
+	Normal = "normal"
+	MFA    = "mfa"
+	Error  = "error"
+)
+
+// TrayPNG is the tray icon for state as PNG (Linux StatusNotifierItem).
+func TrayPNG(state string) []byte { return read(state + ".png") }
+
+// TrayICO is the tray icon for state as ICO (Windows notification area).
+func TrayICO(state string) []byte { return read(state + ".ico") }
+
+// TrayTemplate is the macOS menu-bar template icon for state.
+func TrayTemplate(state string) []byte { return read(state + "-template.png") }
+
+func read(name string) []byte {
+	data, err := files.ReadFile("tray/" + name)
+	if err != nil {
+		// The names are fixed and the files embedded: a miss is a build mistake.
+		panic(fmt.Sprintf("assets: no embedded icon %s: run go run ./assets/gen", name))
+	}
+	return data
+}

@@ -1,0 +1,138 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/cli/browser"
+)
+
+// URLPlaceholder is where a browser command template puts the sign-in URL.
+const URLPlaceholder = "{url}"
+
+// quickExit is how long Open waits to see whether a browser command fails
+// at once; browsers that stay open are left running.
+const quickExit = 2 * time.Second
+
+// Open opens url in the default browser, or, when template is set, by
+// running it: the template is split into words like a shell would (quotes
+// group, no variables, no pipes), {url} is replaced in each word, and the
+// result runs without a shell. Only the sign-in URL goes on the command
+// line, never credentials. Errors never hold the URL.
+func Open(ctx context.Context, url, template string) error {
+	if template == "" {
+		if err := browser.OpenURL(url); err != nil {
+			return fmt.Errorf("opening the default browser failed (%v): set browser = \"... {url}\" for the account in the config, or use `hopd console --print`", err)
+		}
+		return nil
+	}
+	argv, err := Command(template, url)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("running the browser command %q failed: %w; check browser in the config", argv[0], unwrapExec(err))
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t := time.NewTimer(quickExit)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("the browser command %q failed (%v); check browser in the config", argv[0], err)
+		}
+	case <-t.C:
+		// Still running: a browser that stays in the foreground. Wait reaps it
+		// when it ends.
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// unwrapExec drops the *exec.Error wrapper, whose text repeats the name.
+func unwrapExec(err error) error {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err
+	}
+	return err
+}
+
+// Command turns a browser command template into the argv to run for url.
+func Command(template, url string) ([]string, error) {
+	words, err := SplitWords(template)
+	if err != nil {
+		return nil, err
+	}
+	if len(words) == 0 {
+		return nil, errors.New("the browser command is empty: set browser = \"firefox --new-tab {url}\" or remove it")
+	}
+	found := false
+	for i, w := range words {
+		if strings.Contains(w, URLPlaceholder) {
+			found = true
+			words[i] = strings.ReplaceAll(w, URLPlaceholder, url)
+		}
+	}
+	if !found {
+		return nil, errors.New(`the browser command has no {url}: write it where the console address goes, like "firefox --new-tab {url}"`)
+	}
+	return words, nil
+}
+
+// SplitWords splits a command line into words: blanks separate words,
+// single quotes keep everything literally, double quotes keep blanks, and a
+// backslash escapes a quote, a blank or a backslash. Any other backslash
+// stays, so Windows paths need no doubling.
+func SplitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote == '\'':
+			if c == '\'' {
+				quote = 0
+			} else {
+				cur.WriteByte(c)
+			}
+		case c == '\\' && i+1 < len(s) && strings.IndexByte(`"'\ `+"\t", s[i+1]) >= 0 && !(quote == '"' && s[i+1] == '\''):
+			i++
+			cur.WriteByte(s[i])
+			inWord = true
+		case quote == '"':
+			if c == '"' {
+				quote = 0
+			} else {
+				cur.WriteByte(c)
+			}
+		case c == '\'' || c == '"':
+			quote = c
+			inWord = true
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("the browser command has an unclosed %c quote: close it", quote)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

@@ -1,0 +1,103 @@
+package discover
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/hopd/hopd/internal/config"
+)
+
+// cacheVersion changes when the file's meaning does; an unknown version is
+// ignored and listed anew.
+const cacheVersion = 1
+
+// CacheFile is where the last listing is kept in the state directory, so
+// that the accounts are there at start without waiting on AWS.
+func CacheFile(stateDir string) string { return filepath.Join(stateDir, "discovered-accounts.json") }
+
+// cache is the file's content.
+type cache struct {
+	Version   int       `json:"version"`
+	Settings  string    `json:"settings"`  // settingsKey of the [discover] it was listed with
+	Refreshed time.Time `json:"refreshed"` // when it was listed
+	Accounts  []Account `json:"accounts"`
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// readCache reads the cache file. A missing file is an empty cache; a file
+// that is damaged or was written by another version is an error, and the
+// caller lists anew.
+func readCache(path string) (cache, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return cache{}, nil
+	}
+	if err != nil {
+		return cache{}, fmt.Errorf("reading the discovered accounts: %w", err)
+	}
+	var c cache
+	if err := json.Unmarshal(data, &c); err != nil {
+		return cache{}, fmt.Errorf("%s is damaged (%v): hopd lists the accounts anew", path, err)
+	}
+	if c.Version != cacheVersion {
+		return cache{}, fmt.Errorf("%s was written by another version of hopd: hopd lists the accounts anew", path)
+	}
+	names, ids := map[string]bool{}, map[string]bool{}
+	for _, a := range c.Accounts {
+		if !nameRE.MatchString(a.Name) || !config.IsAccountID(a.ID) || names[a.Name] || ids[a.ID] {
+			return cache{}, fmt.Errorf("%s is damaged (account %q): hopd lists the accounts anew", path, a.Name)
+		}
+		names[a.Name], ids[a.ID] = true, true
+	}
+	return c, nil
+}
+
+// LoadCache returns the accounts of the last listing kept in stateDir, for
+// commands that work without the daemon. None is not an error.
+func LoadCache(stateDir string) ([]Account, error) {
+	c, err := readCache(CacheFile(stateDir))
+	return c.Accounts, err
+}
+
+// writeCache replaces the cache file atomically: a crash leaves the old
+// file or the new one, never half of one.
+func writeCache(path string, c cache) error {
+	c.Version = cacheVersion
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(data, '\n'), 0o600)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("saving the discovered accounts: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename this fails harmlessly
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("saving the discovered accounts to %s: %w", path, err)
+	}
+	return nil
+}
