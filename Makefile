@@ -33,11 +33,13 @@ lint:
 	CGO_ENABLED=0 GOOS=windows $(GO) build ./...
 	CGO_ENABLED=0 GOOS=linux $(GO) build ./...
 
-# Brief fuzzing of the config parser and the HTTP handlers.
+# Brief fuzzing of the config parser, the HTTP handlers, hopd's block in ~/.aws/config and account names.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/config/
 	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./internal/server/
 	$(GO) test -run '^$$' -fuzz '^FuzzIMDSHandler$$' -fuzztime $(FUZZTIME) ./internal/server/
+	$(GO) test -run '^$$' -fuzz '^FuzzBlock$$' -fuzztime $(FUZZTIME) ./internal/awsconfig/
+	$(GO) test -run '^$$' -fuzz '^FuzzBaseName$$' -fuzztime $(FUZZTIME) ./internal/discover/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/server/ ./internal/broker/

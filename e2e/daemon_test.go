@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -69,9 +70,10 @@ var threeAccounts = []account{
 
 // options change how startDaemon sets hopd up.
 type options struct {
-	accounts  []account // default threeAccounts
-	mfa       bool      // give the user an mfa_serial
-	serveArgs []string  // extra flags for `hopd serve`
+	accounts  []account     // default threeAccounts
+	mfa       bool          // give the user an mfa_serial
+	moto      *testenv.Moto // default: the process's shared moto (a test that needs its own, for Organizations, passes it)
+	serveArgs []string      // extra flags for `hopd serve`
 }
 
 // daemon is one running hopd with everything it needs: its own HOME, state
@@ -103,6 +105,26 @@ type daemon struct {
 
 var userSeq atomic.Int32
 
+// Ports handed out in this process: a port FreePort found free is free
+// again once it returns, so two daemons (or one daemon's listen address and
+// an IMDS port) could otherwise be given the same one before either binds it.
+var (
+	portsMu   sync.Mutex
+	portsUsed = map[int]bool{}
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		if p := testenv.FreePort(t); !portsUsed[p] {
+			portsUsed[p] = true
+			return p
+		}
+	}
+}
+
 // startDaemon sets up and starts a hopd, and stops it when the test ends.
 func startDaemon(t *testing.T, opts options) *daemon {
 	t.Helper()
@@ -121,7 +143,10 @@ func newDaemon(t *testing.T, opts options) *daemon {
 	if opts.accounts == nil {
 		opts.accounts = threeAccounts
 	}
-	m := startMoto(t)
+	m := opts.moto
+	if m == nil {
+		m = startMoto(t)
+	}
 	dir := t.TempDir()
 	d := &daemon{
 		t:        t,
@@ -136,7 +161,7 @@ func newDaemon(t *testing.T, opts options) *daemon {
 		cfgPath:  filepath.Join(dir, "config", "config.toml"),
 		logPath:  filepath.Join(dir, "hopd.log"),
 		user:     fmt.Sprintf("michael%d", userSeq.Add(1)),
-		listen:   "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)),
+		listen:   "127.0.0.1:" + strconv.Itoa(freePort(t)),
 		accounts: opts.accounts,
 		ports:    map[string]int{},
 	}
@@ -147,7 +172,7 @@ func newDaemon(t *testing.T, opts options) *daemon {
 	}
 	for _, a := range d.accounts {
 		if a.IMDS {
-			d.ports[a.Name] = testenv.FreePort(t)
+			d.ports[a.Name] = freePort(t)
 		}
 	}
 	t.Cleanup(func() {
@@ -195,7 +220,7 @@ func (d *daemon) config(accounts []account) string {
 		if a.IMDS {
 			port, ok := d.ports[a.Name]
 			if !ok {
-				port = testenv.FreePort(d.t)
+				port = freePort(d.t)
 				d.ports[a.Name] = port
 			}
 			fmt.Fprintf(&b, "imds_port = %d\n", port)
@@ -231,7 +256,7 @@ func (d *daemon) setKeys(id, secret string) {
 // hopd-related, so that a developer's real credentials, profiles and daemon
 // never take part in a test.
 func baseEnv() []string {
-	keep := []string{"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "GOCOVERDIR"}
+	keep := []string{"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION", "GOCOVERDIR"}
 	var env []string
 	for _, k := range keep {
 		if v, ok := os.LookupEnv(k); ok {

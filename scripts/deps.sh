@@ -10,6 +10,8 @@ command -v dbus-daemon >/dev/null || need+=(dbus-daemon)
 command -v dbus-run-session >/dev/null || need+=(dbus-bin)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+# Headless Chromium follows console sign-in URLs in the e2e tests (chromedp).
+command -v chromium >/dev/null || need+=(chromium)
 
 if ((${#need[@]})); then
 	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

@@ -13,15 +13,25 @@ import (
 )
 
 func newAccountsCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, refresh bool
 	cmd := &cobra.Command{
 		Use:   "accounts",
 		Short: "List the accounts hopd knows and the state of their credentials",
-		Args:  cobra.NoArgs,
+		Long: `List the accounts hopd knows, from the config and, with [discover], from
+AWS Organizations, and the state of each one's credentials.
+
+--refresh lists the organization's accounts again first, instead of waiting
+for the next scheduled listing (every 6 hours by default).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
+			}
+			if refresh {
+				if err := c.Discover(cmd.Context()); err != nil {
+					return err
+				}
 			}
 			as, err := c.Accounts(cmd.Context())
 			if err != nil {
@@ -35,6 +45,7 @@ func newAccountsCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&refresh, "refresh", false, "list the AWS Organization's accounts again first ([discover] in the config)")
 	return cmd
 }
 

@@ -122,6 +122,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if d.ConfigError != "" {
 				fmt.Fprintf(w, "config error (the last good config stays in force): %s\n", d.ConfigError)
 			}
+			printDiscovery(w, d.Discovery, now)
 			for _, u := range st.Broker.Users {
 				line := fmt.Sprintf("user %s: %s", u.Name, u.State)
 				if !u.SessionExpires.IsZero() {

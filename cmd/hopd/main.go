@@ -76,8 +76,13 @@ talk to it.`,
 		newEnvCmd(g),
 		newExecCmd(g),
 		newCredsCmd(g),
+		newConsoleCmd(g),
 		newMFACmd(g),
 		newStatusCmd(g),
+		newProfilesCmd(g),
+		newImportCmd(g),
+		newAutostartCmd(g),
+		newDoctorCmd(g),
 		newVersionCmd(),
 	)
 	return root

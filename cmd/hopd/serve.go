@@ -5,26 +5,32 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/keychain"
+	"github.com/hopd/hopd/internal/logfile"
 	"github.com/hopd/hopd/internal/server"
 )
 
 type serveFlags struct {
-	noTray bool
+	noTray    bool
+	autostart bool // started by the login entry (hopd autostart)
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -36,13 +42,22 @@ func newServeCmd(g *globals) *cobra.Command {
 (ECS endpoint, control API) and on each account's imds_port, refresh them
 before they expire, and reload the config when the file changes.
 
-Only one daemon runs per state directory. SIGINT or SIGTERM stops it cleanly.`,
+In a desktop session it shows a tray icon whose menu opens any account's
+web console; without a D-Bus session bus (or with --no-tray) it runs
+without one and says so once.
+
+Only one daemon runs per state directory: a second one says "already
+running (pid N)" and exits 1, or 0 with --autostart. SIGINT or SIGTERM stops
+it cleanly. The log goes to hopd.log in the state directory (rotated at
+5 MB, three old files kept) and to stderr, except with --autostart when
+stderr is not a terminal.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), g, f)
 		},
 	}
-	cmd.Flags().BoolVar(&f.noTray, "no-tray", false, "run without a tray icon")
+	cmd.Flags().BoolVar(&f.noTray, "no-tray", false, "run without a tray icon (headless)")
+	cmd.Flags().BoolVar(&f.autostart, "autostart", false, "started at login by `hopd autostart`: exit 0 when hopd already runs or has no config yet, log to the state directory only")
 	return cmd
 }
 
@@ -55,6 +70,9 @@ type daemon struct {
 	log      *slog.Logger
 	broker   *broker.Broker
 	server   *server.Server
+	keys     *keychain.Keychain
+	changed  chan struct{} // pokes the tray when the config is refused
+	disc     *discovery    // accounts from AWS Organizations; see discovery.go
 
 	mu        sync.Mutex
 	cfg       *config.Config
@@ -62,7 +80,7 @@ type daemon struct {
 }
 
 func runServe(ctx context.Context, g *globals, f serveFlags) error {
-	log, err := newLogger(g.logLevel)
+	log, err := newLogger(g.logLevel, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -72,6 +90,12 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
+		if f.autostart && errors.Is(err, fs.ErrNotExist) {
+			// Installed (perhaps by a package for every user) but not
+			// set up: nothing to serve, and nothing to restart.
+			log.Info("no config file yet, so nothing to serve; write it and run hopd", "config", path)
+			return nil
+		}
 		return err
 	}
 	stateDir, err := g.ensureState()
@@ -84,14 +108,38 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		return fmt.Errorf("taking the lock in %s: %w", stateDir, err)
 	}
 	if !locked {
-		return alreadyRunning(stateDir)
+		err := alreadyRunning(stateDir)
+		if f.autostart {
+			// Not a failure: launchd and systemd must not restart it.
+			fmt.Fprintln(os.Stderr, "hopd: "+err.Error())
+			return exitError{0}
+		}
+		return err
 	}
 	defer lock.Unlock()
+	// The pid, for a second hopd to name, before daemon.json exists.
+	if err := writeFileAtomic(pidFile(stateDir), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(pidFile(stateDir))
+
+	// Opened under the lock: one writer rotates the file.
+	logw, err := logfile.Open(filepath.Join(stateDir, "hopd.log"), logfile.DefaultMaxBytes, logfile.DefaultKeep)
+	if err != nil {
+		return err
+	}
+	defer logw.Close()
+	if log, err = newLogger(g.logLevel, logOutput(logw, f.autostart)); err != nil {
+		return err
+	}
 
 	token, err := server.LoadOrCreateToken(stateDir)
 	if err != nil {
 		return err
 	}
+	// Before the keychain's first use: its D-Bus library may start a session
+	// bus of its own when there is none, and that is no desktop's.
+	host := probeTray(ctx, f.noTray)
 	kc := keychain.New()
 	for _, u := range cfg.Users {
 		if _, err := kc.Keys(u.Name); err != nil {
@@ -99,14 +147,17 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		}
 	}
 
-	d := &daemon{path: path, stateDir: stateDir, started: time.Now(), log: log, cfg: cfg}
+	d := &daemon{path: path, stateDir: stateDir, started: time.Now(), log: log, cfg: cfg, keys: kc, changed: make(chan struct{}, 1)}
 	d.broker = broker.New(cfg, broker.Options{Keys: kc, Logger: log})
 	defer d.broker.Close()
+	eff := d.startDiscovery(cfg) // cfg plus the accounts discovered last time
 	d.server = server.New(server.Options{
 		Token:     token,
 		Source:    d.broker,
 		Info:      d.info,
 		Reload:    d.reload,
+		Console:   d.consoleLink,
+		Discover:  d.discoverNow,
 		Logger:    log,
 		PeerCheck: true,
 	})
@@ -114,7 +165,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- d.server.Serve(ctx, cfg) }()
+	go func() { serveErr <- d.server.Serve(ctx, eff) }()
 	if err := waitListening(ctx, cfg.Listen, serveErr); err != nil {
 		return err
 	}
@@ -122,6 +173,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		return err
 	}
 	defer os.Remove(client.DaemonFile(stateDir))
+	go d.runDiscovery(ctx)
 
 	go func() {
 		w := &config.Watcher{Path: path, Initial: cfg, OnChange: d.apply, OnError: d.configFailed}
@@ -131,25 +183,25 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		}
 	}()
 
-	if !f.noTray {
-		// The tray is its own issue; until it lands hopd always runs headless.
-		log.Info("running without a tray icon")
-	}
 	log.Info("hopd is serving", "listen", cfg.Listen, "accounts", len(cfg.Accounts), "config", path, "version", version)
 
-	select {
-	case err := <-serveErr:
-		if err != nil && ctx.Err() == nil {
-			return err
+	wait := func() error {
+		select {
+		case err := <-serveErr:
+			if err != nil && ctx.Err() == nil {
+				return err
+			}
+		case <-ctx.Done():
+			log.Info("shutting down")
+			err := <-serveErr
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
 		}
-	case <-ctx.Done():
-		log.Info("shutting down")
-		err := <-serveErr
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return err
-		}
+		return nil
 	}
-	return nil
+	// The tray's event loop needs this, the main goroutine (macOS insists).
+	return d.runTray(ctx, cancel, wait, host)
 }
 
 func (d *daemon) info() server.DaemonInfo {
@@ -158,6 +210,7 @@ func (d *daemon) info() server.DaemonInfo {
 	return server.DaemonInfo{
 		Version: version, PID: os.Getpid(), Listen: d.cfg.Listen, ConfigPath: d.path,
 		ConfigError: d.configErr, StateDir: d.stateDir, Started: d.started,
+		Discovery: d.discoveryInfo(),
 	}
 }
 
@@ -168,10 +221,7 @@ func (d *daemon) apply(cfg *config.Config) {
 	d.cfg = cfg
 	d.configErr = ""
 	d.mu.Unlock()
-	d.broker.SetConfig(cfg)
-	for _, err := range d.server.Apply(cfg) {
-		d.log.Error("applying the config", "err", err)
-	}
+	d.applyEffective() // with the discovered accounts; see discovery.go
 	d.log.Info("config reloaded", "accounts", len(cfg.Accounts))
 }
 
@@ -179,6 +229,7 @@ func (d *daemon) configFailed(err error) {
 	d.mu.Lock()
 	d.configErr = err.Error()
 	d.mu.Unlock()
+	d.poke()
 	d.log.Error("config not applied; the last good config stays in force", "err", err)
 }
 
@@ -192,13 +243,39 @@ func (d *daemon) reload(context.Context) error {
 	return nil
 }
 
-func newLogger(level string) (*slog.Logger, error) {
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
+
+// logOutput is the log file, and stderr too unless hopd was started at
+// login and stderr goes nowhere a person looks (the journal or a
+// LaunchAgent's file would only get a second copy).
+func logOutput(file io.Writer, autostart bool) io.Writer {
+	if autostart && !term.IsTerminal(int(os.Stderr.Fd())) {
+		return file
+	}
+	return tee{file, os.Stderr}
+}
+
+// tee writes to both writers; unlike io.MultiWriter it goes on to the
+// second when the first fails, so a full disk does not silence stderr.
+type tee [2]io.Writer
+
+func (t tee) Write(p []byte) (int, error) {
+	_, err1 := t[0].Write(p)
+	_, err2 := t[1].Write(p)
+	if err1 != nil && err2 != nil {
+		return 0, err1
+	}
+	return len(p), nil
+}
+
+// pidFile holds the running daemon's pid from the moment it has the lock.
+func pidFile(stateDir string) string { return filepath.Join(stateDir, "hopd.pid") }
 
 // waitListening returns once the server accepts connections.
 func waitListening(ctx context.Context, addr string, serveErr <-chan error) error {
@@ -228,6 +305,10 @@ func alreadyRunning(stateDir string) error {
 	var d client.Daemon
 	if json.Unmarshal(data, &d) == nil && d.PID > 0 {
 		return fmt.Errorf("hopd is already running (pid %d); see `hopd status`", d.PID)
+	}
+	data, _ = os.ReadFile(pidFile(stateDir))
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
+		return fmt.Errorf("hopd is already running (pid %d) and still starting; see `hopd status`", pid)
 	}
 	return errors.New("hopd is already running for this state directory; see `hopd status`")
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"unicode/utf8"
 )
 
 // Method is a way of starting hopd at login.
@@ -236,8 +237,8 @@ func (m *Manager) Enable(ctx context.Context, opts Options) (State, error) {
 	}
 	cmd := append(append([]string{m.program()}, serveArgs...), opts.Args...)
 	for _, a := range cmd {
-		if strings.ContainsAny(a, "\x00\r\n") {
-			return State{}, fmt.Errorf("cannot write an autostart entry for %q: it contains a line break; move hopd to a plainer path", a)
+		if strings.ContainsAny(a, "\x00\r\n") || !utf8.ValidString(a) {
+			return State{}, fmt.Errorf("cannot write an autostart entry for %q: it has a line break or is not UTF-8; move hopd to a plainer path", a)
 		}
 	}
 	var note string

@@ -36,8 +36,9 @@ func windowsQuote(s string) string {
 		case '\\':
 			slashes++
 		case '"':
-			// Backslashes before a quote are doubled, and the quote escaped.
-			b.WriteString(strings.Repeat(`\`, 2*slashes+1))
+			// Backslashes before a quote are doubled (those written so
+			// far get as many again), and the quote escaped.
+			b.WriteString(strings.Repeat(`\`, slashes+1))
 			slashes = 0
 		default:
 			slashes = 0

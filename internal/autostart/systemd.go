@@ -48,13 +48,17 @@ func renderUnit(cmd []string) []byte {
 	return b.Bytes()
 }
 
-// unitExec renders an ExecStart value: % and $ are doubled so systemd
-// expands neither; arguments with spaces, quotes or backslashes are
-// double-quoted with C escapes.
+// unitExec renders an ExecStart value: % is doubled so systemd expands no
+// specifiers, and $ in the arguments (not in the program, where systemd
+// expands no variables) so it expands no variables; arguments with spaces,
+// quotes or backslashes are double-quoted with C escapes.
 func unitExec(cmd []string) string {
 	parts := make([]string, len(cmd))
 	for i, a := range cmd {
-		a = strings.ReplaceAll(strings.ReplaceAll(a, "%", "%%"), "$", "$$")
+		a = strings.ReplaceAll(a, "%", "%%")
+		if i > 0 {
+			a = strings.ReplaceAll(a, "$", "$$")
+		}
 		if a != "" && a != ";" && !strings.ContainsAny(a, " \t\"'\\") {
 			parts[i] = a
 			continue
@@ -85,7 +89,7 @@ func parseUnitExec(v string) ([]string, error) {
 				cur.Reset()
 				started = false
 			}
-		case (c == '%' || c == '$') && i+1 < len(v) && v[i+1] == c:
+		case (c == '%' || c == '$' && len(args) > 0) && i+1 < len(v) && v[i+1] == c:
 			i++
 			cur.WriteByte(c)
 			started = true
@@ -107,6 +111,9 @@ func parseUnitExec(v string) ([]string, error) {
 }
 
 func (m *Manager) writeUnit(cmd []string) error {
+	if strings.ContainsAny(cmd[0], "\"'\\") {
+		return fmt.Errorf("systemd refuses to start a program whose path has quotes or backslashes (%s): move hopd, or use `hopd autostart enable --xdg`", cmd[0])
+	}
 	if err := writeOurs(m.unitPath(), renderUnit(cmd)); err != nil {
 		return err
 	}

@@ -68,11 +68,11 @@ func desktopExec(cmd []string) string {
 		}
 		var q strings.Builder
 		q.WriteByte('"')
-		for _, r := range a {
-			if r == '"' || r == '`' || r == '$' || r == '\\' {
+		for i := 0; i < len(a); i++ {
+			if c := a[i]; c == '"' || c == '`' || c == '$' || c == '\\' {
 				q.WriteByte('\\')
 			}
-			q.WriteRune(r)
+			q.WriteByte(a[i])
 		}
 		q.WriteByte('"')
 		parts[i] = q.String()

@@ -78,7 +78,7 @@ type clock struct{ offset atomic.Int64 }
 func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
-func testConfig(t *testing.T, src string) *config.Config {
+func testConfig(t testing.TB, src string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse("test.toml", []byte(src))
 	if err != nil {
@@ -109,7 +109,7 @@ role = "Admin"
 
 // stsEnv starts moto behind a counting proxy and returns an STS factory
 // pointed at the proxy.
-func stsEnv(t *testing.T) (*testenv.Moto, *testenv.STSProxy, broker.STSFactory) {
+func stsEnv(t testing.TB) (*testenv.Moto, *testenv.STSProxy, broker.STSFactory) {
 	t.Helper()
 	moto := testenv.SharedMoto(t)
 	proxy := testenv.CountingProxy(t, moto.URL)
@@ -120,7 +120,7 @@ func stsEnv(t *testing.T) (*testenv.Moto, *testenv.STSProxy, broker.STSFactory) 
 	return moto, proxy, broker.NewSTSFactory()
 }
 
-func newBroker(t *testing.T, cfg *config.Config, keys broker.KeyStore, f broker.STSFactory, mod func(*broker.Options)) *broker.Broker {
+func newBroker(t testing.TB, cfg *config.Config, keys broker.KeyStore, f broker.STSFactory, mod func(*broker.Options)) *broker.Broker {
 	t.Helper()
 	// Tests not about latency wait long for STS, so a busy machine does not
 	// fail them; tests about latency set Wait to zero for the default.
@@ -134,7 +134,7 @@ func newBroker(t *testing.T, cfg *config.Config, keys broker.KeyStore, f broker.
 }
 
 // callerARN asks STS who the credentials belong to.
-func callerARN(t *testing.T, endpoint string, c broker.Creds) string {
+func callerARN(t testing.TB, endpoint string, c broker.Creds) string {
 	t.Helper()
 	client := sts.New(sts.Options{
 		Region:       "us-east-1",

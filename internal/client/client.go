@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,6 +171,23 @@ func (c *Client) SubmitMFA(ctx context.Context, user, code string) error {
 // Reload asks the daemon to re-read its config file.
 func (c *Client) Reload(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/v1/reload", nil, nil)
+}
+
+// Discover asks the daemon to list the organization's accounts now.
+func (c *Client) Discover(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/discover", nil, nil)
+}
+
+// ConsoleLink asks the daemon for a console sign-in link for an account
+// (or an IAM user with console = true) in region, "" for its own region.
+func (c *Client) ConsoleLink(ctx context.Context, account, region string) (server.ConsoleLink, error) {
+	path := "/v1/console/" + url.PathEscape(account)
+	if region != "" {
+		path += "?region=" + url.QueryEscape(region)
+	}
+	var l server.ConsoleLink
+	err := c.do(ctx, http.MethodGet, path, nil, &l)
+	return l, err
 }
 
 // ECSCreds is the body of the ECS credentials endpoint.

@@ -26,6 +26,14 @@ func defaultColor(name string) string {
 	return palette[h.Sum32()%uint32(len(palette))]
 }
 
+// DefaultColor is the colour of an account without a color key, for
+// accounts that do not come from the file (discovered ones).
+func DefaultColor(name string) string { return defaultColor(name) }
+
+// ParseColor normalises a colour as the color key does, for colours read
+// from elsewhere (hopd import).
+func ParseColor(s string) (string, bool) { return parseColor(s) }
+
 // parseColor accepts "#rgb", "#rrggbb" or a CSS colour name, in any case,
 // and returns lower-case "#rrggbb".
 func parseColor(s string) (string, bool) {

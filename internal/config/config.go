@@ -32,6 +32,7 @@ type User struct {
 	MFAProcess      string        // mfa_process: a shell command that prints a code
 	Region          string        // default region for the user's accounts
 	SessionDuration time.Duration // session_duration, default DefaultSessionDuration
+	Console         bool          // console: offer the web console of the user's own account (GetFederationToken)
 }
 
 // Account is one AWS account reached by assuming a role from a user's session.

@@ -33,10 +33,6 @@ type Discover struct {
 	User          string        // user: whose session lists the accounts, default the only user
 }
 
-// DefaultColor is the colour an account without a color key gets: a palette
-// colour picked from its name, so it never changes between runs.
-func DefaultColor(name string) string { return defaultColor(name) }
-
 type fileDiscover struct {
 	Organizations bool     `toml:"organizations"`
 	Role          string   `toml:"role"`

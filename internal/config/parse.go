@@ -21,6 +21,7 @@ type fileUser struct {
 	MFAProcess      string `toml:"mfa_process"`
 	Region          string `toml:"region"`
 	SessionDuration string `toml:"session_duration"`
+	Console         bool   `toml:"console"`
 }
 
 type fileAccount struct {

@@ -30,6 +30,7 @@ var userKeys = []key{
 	{"mfa_process", unstable.String, `"ykman oath accounts code -s aws"`},
 	{"region", unstable.String, `"us-east-1"`},
 	{"session_duration", unstable.String, `"12h"`},
+	{"console", unstable.Bool, `true`},
 }
 
 var accountKeys = []key{

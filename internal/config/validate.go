@@ -67,6 +67,7 @@ func validate(d *document, r *raw) (*Config, *Error) {
 	}
 	c.Users = v.users(r)
 	c.Accounts = v.accounts(r, c.Users, listenPort)
+	v.consoleNames(r, c)
 	c.Discover = v.discover(r.discover, c.Users)
 	if err := v.first(); err != nil {
 		return nil, err
@@ -124,7 +125,7 @@ func (v *validator) users(r *raw) []User {
 			base, label = "user["+strconv.Itoa(i)+"]", v.d.label("user", i)
 		}
 		u := User{Name: fu.Name, MFASerial: fu.MFASerial, MFAProcess: fu.MFAProcess,
-			Region: defaultRegion, SessionDuration: DefaultSessionDuration}
+			Region: defaultRegion, SessionDuration: DefaultSessionDuration, Console: fu.Console}
 		switch {
 		case !v.d.has(base + ".name"):
 			v.fail(base, label+" name", `missing; add name = "..." with the IAM user's name, which is also the name of its keychain item`)
@@ -181,4 +182,21 @@ func userNames(users []User) string {
 		names[i] = strconv.Quote(u.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// consoleNames makes sure that the name `hopd console` and the tray use for
+// a user's own account (the user's name) names no account as well.
+func (v *validator) consoleNames(r *raw, c *Config) {
+	for i, u := range c.Users {
+		if !u.Console {
+			continue
+		}
+		if _, clash := c.Account(u.Name); clash {
+			base, label := "user", "user"
+			if !r.oneUser {
+				base, label = "user["+strconv.Itoa(i)+"]", v.d.label("user", i)
+			}
+			v.fail(base+".console", label+" console", "an account is also named %q, and `hopd console %s` would not know which to open; rename the account", u.Name, u.Name)
+		}
+	}
 }

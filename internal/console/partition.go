@@ -51,6 +51,9 @@ type RegionError struct{ msg string }
 
 func (e *RegionError) Error() string { return e.msg }
 
+// BadRequest marks the error as the caller's, for the control API (400).
+func (e *RegionError) BadRequest() bool { return true }
+
 // CheckRegion makes sure region is a region name in the same partition as
 // home, the account's own region: credentials never cross partitions.
 func CheckRegion(region, home string) error {

@@ -113,3 +113,24 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBaseName: any AWS name becomes a valid account name, and names given
+// to accounts are unique.
+func FuzzBaseName(f *testing.F) {
+	for _, s := range []string{"Production", "Société Générale", "日本", "", "--", strings.Repeat("a", 100)} {
+		f.Add(s, s+"x")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if n := BaseName(a, "222222222222"); !nameRE.MatchString(n) {
+			t.Fatalf("BaseName(%q) = %q is not a valid name", a, n)
+		}
+		got := assignNames([]Account{{ID: "222222222222", AWSName: a}, {ID: "333333333333", AWSName: b}, {ID: "444444444444", AWSName: a}}, nil)
+		seen := map[string]bool{}
+		for _, acct := range got {
+			if seen[acct.Name] || !nameRE.MatchString(acct.Name) {
+				t.Fatalf("names %+v are not unique and valid", got)
+			}
+			seen[acct.Name] = true
+		}
+	})
+}

@@ -15,6 +15,12 @@ import (
 // checked the token.
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name string) (route, acct string, status int) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if acct, ok := strings.CutPrefix(name, "console/"); ok {
+		if r.Method != http.MethodGet {
+			return "console", acct, methodNotAllowed(w, "GET")
+		}
+		return "console", acct, s.serveConsole(w, r, acct)
+	}
 	switch name {
 	case "status":
 		if r.Method != http.MethodGet {
@@ -47,6 +53,11 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 			return name, "", methodNotAllowed(w, "POST")
 		}
 		return name, "", s.serveReload(w, r)
+	case "discover":
+		if r.Method != http.MethodPost {
+			return name, "", methodNotAllowed(w, "POST")
+		}
+		return name, "", s.serveDiscover(w, r)
 	}
 	return "unknown", "", writeError(w, http.StatusNotFound, "not_found", "the control API has no such call; is `hopd` newer than the running daemon? restart it")
 }
@@ -133,6 +144,42 @@ func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) int {
 	}
 	if err := s.opts.Reload(r.Context()); err != nil {
 		return writeError(w, http.StatusBadRequest, "bad_config", err.Error())
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent
+}
+
+// serveConsole answers a console sign-in link. The link holds a sign-in
+// token, so like credentials it is only ever written to the response.
+func (s *Server) serveConsole(w http.ResponseWriter, r *http.Request, acct string) int {
+	if s.opts.Console == nil {
+		return writeError(w, http.StatusNotFound, "not_found", "this hopd cannot open the console; is `hopd` newer than the running daemon? restart it")
+	}
+	link, err := s.opts.Console(r.Context(), acct, r.URL.Query().Get("region"))
+	if err == nil {
+		return writeValue(w, link)
+	}
+	var bad interface{ BadRequest() bool }
+	switch {
+	case errors.Is(err, broker.ErrUnknownAccount):
+		return writeError(w, http.StatusNotFound, "unknown_account", err.Error())
+	case errors.As(err, new(*broker.UnavailableError)):
+		return writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+	case errors.As(err, &bad) && bad.BadRequest():
+		return writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	}
+	return writeError(w, http.StatusBadGateway, "console_failed", err.Error())
+}
+
+// serveDiscover lists the organization's accounts now, for
+// `hopd accounts --refresh` and the tray.
+func (s *Server) serveDiscover(w http.ResponseWriter, r *http.Request) int {
+	_, _ = io.Copy(io.Discard, r.Body)
+	if s.opts.Discover == nil {
+		return writeError(w, http.StatusNotFound, "not_found", "this hopd cannot discover accounts; is `hopd` newer than the running daemon? restart it")
+	}
+	if err := s.opts.Discover(r.Context()); err != nil {
+		return writeError(w, http.StatusBadGateway, "discover_failed", err.Error())
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return http.StatusNoContent

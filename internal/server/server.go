@@ -34,6 +34,16 @@ type DaemonInfo struct {
 	ConfigError string    `json:"config_error,omitempty"`
 	StateDir    string    `json:"state_dir"`
 	Started     time.Time `json:"started"`
+	// Discovery is the state of account discovery; nil when it is off.
+	Discovery *DiscoveryInfo `json:"discovery,omitempty"`
+}
+
+// DiscoveryInfo says how account discovery from AWS Organizations is doing.
+type DiscoveryInfo struct {
+	Accounts    int       `json:"accounts"`
+	LastRefresh time.Time `json:"last_refresh,omitzero"`
+	LastError   string    `json:"last_error,omitempty"` // why the last listing failed; the last list stays
+	NextRefresh time.Time `json:"next_refresh,omitzero"`
 }
 
 // Options configure a Server.
@@ -52,6 +62,21 @@ type Options struct {
 	// checks, but not the refusal of browser headers, because browsers
 	// always send them; it must do its own session and CSRF checks.
 	Page http.Handler
+	// Console answers GET /v1/console/<account>?region=R with a console
+	// sign-in link; region "" means the account's own. Errors: wrapping
+	// broker.ErrUnknownAccount -> 404, *broker.UnavailableError -> 503, one
+	// with a BadRequest() method -> 400, others (AWS sign-in failed) -> 502.
+	Console func(ctx context.Context, account, region string) (ConsoleLink, error)
+	// Discover answers POST /v1/discover: list the organization's accounts
+	// now. Its error, one line a person can act on, is answered with 502.
+	Discover func(ctx context.Context) error
+}
+
+// ConsoleLink is a console sign-in URL and how to open it. The URL carries
+// a sign-in token good for 15 minutes, and no credentials.
+type ConsoleLink struct {
+	URL     string `json:"url"`
+	Browser string `json:"browser,omitempty"` // the account's browser command template, "" for the default browser
 }
 
 // IMDSHost is the loopback address every IMDS listener binds; SDKs are

@@ -8,10 +8,11 @@
 //   node whoami.mjs [chain|container|instance|process]
 //
 // "chain" (the default) uses the default chain; the others name one provider,
-// which gives a clearer error when it is the one that fails.
+// which gives a clearer error when it is the one that fails. ("container" is
+// fromHttp, which reads the token file; the older fromContainerMetadata
+// reads only AWS_CONTAINER_AUTHORIZATION_TOKEN, which hopd never sets.)
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import {
-  fromContainerMetadata,
   fromHttp,
   fromInstanceMetadata,
   fromNodeProviderChain,
@@ -21,7 +22,6 @@ import {
 const providers = {
   chain: () => fromNodeProviderChain(),
   container: () => fromHttp({}),
-  ecs: () => fromContainerMetadata(),
   instance: () => fromInstanceMetadata(),
   process: () => fromProcess(),
 };

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hopd/hopd/internal/broker"
+	"github.com/hopd/hopd/internal/client"
+	"github.com/hopd/hopd/internal/console"
+	"github.com/hopd/hopd/internal/server"
+)
+
+func newConsoleCmd(g *globals) *cobra.Command {
+	var (
+		print, logout bool
+		region        string
+	)
+	cmd := &cobra.Command{
+		Use:   "console ACCOUNT",
+		Short: "Open an account's AWS web console in the browser",
+		Long: `Sign in to ACCOUNT's AWS web console and open it in the browser: no
+"Switch Role" form, no account number to type.
+
+The daemon trades the account's role credentials for a sign-in token at the
+AWS federation endpoint and returns a login URL for the console home of the
+account's region (or --region). The URL opens in the default browser, or
+with the account's browser command from the config (for example a Chrome
+profile of its own, so that several accounts stay open side by side). Only
+the URL goes to the browser, never credentials; the token in it works once,
+for 15 minutes.
+
+ACCOUNT may also be an IAM user with console = true in the config: its own
+account's console, signed in with GetFederationToken.`,
+		Example: `  hopd console production
+  hopd console staging --region eu-central-1
+  hopd console production --print      # print the URL instead of opening it`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeAccounts(g),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if region != "" {
+				// Any partition will do here: the daemon checks the account's.
+				if err := console.CheckRegion(region, region); err != nil {
+					return fmt.Errorf("--region: %w", err)
+				}
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			link, err := c.ConsoleLink(cmd.Context(), args[0], region)
+			var ae *client.APIError
+			if errors.As(err, &ae) && ae.Code == "not_found" {
+				return errors.New("the running daemon cannot open the console: it is older than this hopd; restart it")
+			}
+			if err != nil {
+				return err
+			}
+			url := link.URL
+			if logout {
+				if url, err = console.LogoutFirst(url); err != nil {
+					return err
+				}
+			}
+			if print {
+				fmt.Fprintln(cmd.OutOrStdout(), url)
+				return nil
+			}
+			if err := console.Open(cmd.Context(), url, link.Browser); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Opened the console of %s in the browser.\n", args[0])
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&print, "print", false, "print the sign-in URL instead of opening it (it lets anyone in for 15 minutes: keep it to yourself)")
+	cmd.Flags().StringVar(&region, "region", "", "open the console in this region instead of the account's own")
+	cmd.Flags().BoolVar(&logout, "logout-first", false, "sign the browser out of the console session it has before signing in (without AWS multi-session, one account at a time)")
+	return cmd
+}
+
+// consoleWait bounds how long a console sign-in waits for STS to hand over
+// credentials that are not cached yet.
+const consoleWait = 20 * time.Second
+
+// consoleLink signs in to the console of an account, or of an IAM user's
+// own account (console = true), for the control API and the tray alike.
+func (d *daemon) consoleLink(ctx context.Context, name, region string) (server.ConsoleLink, error) {
+	d.mu.Lock()
+	cfg := d.cfg
+	d.mu.Unlock()
+	signer := console.Signer{Endpoint: console.Endpoint(cfg.SigninURL)}
+
+	var creds console.Credentials
+	var browser string
+	if a, ok := d.account(name); ok {
+		if region == "" {
+			region = a.Region
+		} else if err := console.CheckRegion(region, a.Region); err != nil {
+			return server.ConsoleLink{}, err
+		}
+		c, err := d.roleCreds(ctx, name)
+		if err != nil {
+			return server.ConsoleLink{}, err
+		}
+		creds = console.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+		if fa, ok := cfg.Account(name); ok {
+			browser = fa.Browser // discovered accounts have none
+		}
+	} else if u, ok := cfg.User(name); ok && u.Console {
+		if region == "" {
+			region = u.Region
+		} else if err := console.CheckRegion(region, u.Region); err != nil {
+			return server.ConsoleLink{}, err
+		}
+		keys, err := d.keys.Keys(u.Name)
+		if err != nil {
+			return server.ConsoleLink{}, err
+		}
+		api := console.NewFederationAPI(u.Region, console.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey})
+		if creds, err = console.FederationCredentials(ctx, api, u.Name); err != nil {
+			return server.ConsoleLink{}, err
+		}
+	} else {
+		return server.ConsoleLink{}, fmt.Errorf("%w %q: see `hopd accounts` (or set console = true on a [user] for its own account)", broker.ErrUnknownAccount, name)
+	}
+	url, err := signer.LoginURL(ctx, creds, region)
+	if err != nil {
+		return server.ConsoleLink{}, err
+	}
+	return server.ConsoleLink{URL: url, Browser: browser}, nil
+}
+
+// account finds an account among those in force: the config's and the
+// discovered ones.
+func (d *daemon) account(name string) (broker.AccountStatus, bool) {
+	for _, a := range d.broker.Status().Accounts {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return broker.AccountStatus{}, false
+}
+
+// roleCreds waits for an account's credentials longer than an SDK would:
+// a person who clicked can wait for STS a few seconds.
+func (d *daemon) roleCreds(ctx context.Context, name string) (broker.Creds, error) {
+	ctx, cancel := context.WithTimeout(ctx, consoleWait)
+	defer cancel()
+	for {
+		c, err := d.broker.Credentials(ctx, name)
+		if err == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return c, err
+		}
+		select {
+		case <-ctx.Done():
+			return c, err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}

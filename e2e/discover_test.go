@@ -1,0 +1,437 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/hopd/hopd/internal/broker"
+	"github.com/hopd/hopd/internal/testenv"
+	"github.com/hopd/hopd/internal/tray"
+)
+
+// org is an AWS Organization in a moto of the test's own: moto keeps one
+// organization per account, and every key lands in the same account, so
+// tests that build organizations cannot share a moto.
+type org struct {
+	t    *testing.T
+	api  *organizations.Client
+	root string
+	ids  map[string]string // AWS account name -> id
+}
+
+func newOrg(t *testing.T, m *testenv.Moto) *org {
+	t.Helper()
+	o := &org{t: t, ids: map[string]string{}, api: organizations.New(organizations.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(m.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider(iamKeyID, iamSecret, ""),
+	})}
+	ctx := context.Background()
+	if _, err := o.api.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: types.OrganizationFeatureSetAll}); err != nil {
+		t.Fatalf("creating an organization in moto: %v", err)
+	}
+	roots, err := o.api.ListRoots(ctx, &organizations.ListRootsInput{})
+	if err != nil || len(roots.Roots) != 1 {
+		t.Fatalf("listing the organization's roots in moto: %v", err)
+	}
+	o.root = aws.ToString(roots.Roots[0].Id)
+	return o
+}
+
+func (o *org) ou(name string) string {
+	o.t.Helper()
+	out, err := o.api.CreateOrganizationalUnit(context.Background(), &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(o.root), Name: aws.String(name)})
+	if err != nil {
+		o.t.Fatalf("creating OU %s in moto: %v", name, err)
+	}
+	return aws.ToString(out.OrganizationalUnit.Id)
+}
+
+// account creates an account under parent ("" for the root).
+func (o *org) account(name, parent string) string {
+	o.t.Helper()
+	ctx := context.Background()
+	out, err := o.api.CreateAccount(ctx, &organizations.CreateAccountInput{
+		AccountName: aws.String(name),
+		Email:       aws.String(strings.ToLower(strings.ReplaceAll(name, " ", "-")) + "@example.com"),
+	})
+	if err != nil {
+		o.t.Fatalf("creating account %s in moto: %v", name, err)
+	}
+	id := aws.ToString(out.CreateAccountStatus.AccountId)
+	if parent != "" {
+		if _, err := o.api.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(id), SourceParentId: aws.String(o.root), DestinationParentId: aws.String(parent)}); err != nil {
+			o.t.Fatalf("moving account %s in moto: %v", name, err)
+		}
+	}
+	o.ids[name] = id
+	return id
+}
+
+func (o *org) suspend(name string) {
+	o.t.Helper()
+	if _, err := o.api.CloseAccount(context.Background(), &organizations.CloseAccountInput{AccountId: aws.String(o.ids[name])}); err != nil {
+		o.t.Fatalf("closing account %s in moto: %v", name, err)
+	}
+}
+
+// ownMoto starts a moto for one test, and makes one STS call, since moto
+// loads its STS emulation on first use, which takes longer than hopd waits
+// for STS. Moto takes seconds to bind the port testenv picked for it, and
+// a daemon of a parallel test can take that port meanwhile: then the call
+// reaches that daemon, and a second moto on another port is started.
+func ownMoto(t *testing.T) *testenv.Moto {
+	t.Helper()
+	var err error
+	for range 2 {
+		m := testenv.StartMoto(t)
+		client := sts.New(sts.Options{
+			Region:       "us-east-1",
+			BaseEndpoint: aws.String(m.URL),
+			Credentials:  credentials.NewStaticCredentialsProvider(iamKeyID, iamSecret, ""),
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err = client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		cancel()
+		if err == nil {
+			return m
+		}
+		t.Logf("the moto on %s does not answer GetCallerIdentity (%v); starting another", m.URL, err)
+		m.Stop()
+	}
+	t.Fatalf("moto does not answer GetCallerIdentity: %v", err)
+	return nil
+}
+
+// discoverConfig is a config with [discover] and the given [[account]]
+// text, for the daemon's listen address and user.
+func (d *daemon) discoverConfig(accounts, discover string) string {
+	return fmt.Sprintf("listen = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n%s\n[discover]\norganizations = true\n%s\n", d.listen, d.user, accounts, discover)
+}
+
+type statusJSON struct {
+	Daemon struct {
+		Discovery *struct {
+			Accounts    int       `json:"accounts"`
+			LastRefresh time.Time `json:"last_refresh"`
+			LastError   string    `json:"last_error"`
+		} `json:"discovery"`
+	} `json:"daemon"`
+}
+
+func (d *daemon) status() statusJSON {
+	d.t.Helper()
+	var st statusJSON
+	if err := json.Unmarshal([]byte(d.mustRun("status", "--json")), &st); err != nil {
+		d.t.Fatalf("hopd status --json is not JSON: %v", err)
+	}
+	return st
+}
+
+func byName(as []accountJSON) map[string]accountJSON {
+	m := map[string]accountJSON{}
+	for _, a := range as {
+		m[a.Name] = a
+	}
+	return m
+}
+
+// An organization with 3 OUs and 25 accounts, one suspended: hopd offers the
+// 24 active ones without an [[account]] each, every one of them works with
+// the AWS CLI, an account in the config overrides the discovered one, and
+// accounts added or suspended in AWS come and go on a refresh, without a
+// restart. The list survives a restart without asking AWS, and a failed
+// listing keeps it.
+func TestDiscoverOrganization(t *testing.T) {
+	t.Parallel()
+	m := ownMoto(t)
+	o := newOrg(t, m)
+	ous := []string{o.ou("Production"), o.ou("Staging"), o.ou("Sandbox")}
+	for i := range 25 {
+		o.account(fmt.Sprintf("Team %02d %s", i, []string{"Prod", "Staging", "Dev"}[i%3]), ous[i%3])
+	}
+	o.suspend("Team 07 Staging")
+
+	d := newDaemon(t, options{accounts: []account{}, moto: m})
+	imdsPort := testenv.FreePort(t)
+	d.ports["main-prod"] = imdsPort
+	override := fmt.Sprintf("\n[[account]]\nname = \"main-prod\"\nid = %q\ncolor = \"#123456\"\nregion = \"eu-west-1\"\nimds_port = %d\n", o.ids["Team 00 Prod"], imdsPort)
+	d.writeConfig(d.discoverConfig(override, ""))
+	d.setKeys(iamKeyID, iamSecret)
+	d.start()
+
+	var as []accountJSON
+	eventually(t, 30*time.Second, func() string {
+		if as = d.accountsJSON(); len(as) != 24 {
+			return fmt.Sprintf("hopd accounts lists %d accounts; want the 24 active ones: %v", len(as), as)
+		}
+		return ""
+	})
+	got := byName(as)
+	if p := got["main-prod"]; p.ID != o.ids["Team 00 Prod"] || p.Region != "eu-west-1" || p.IMDSPort != imdsPort {
+		t.Errorf("the configured override of Team 00 is %+v; want its config name, region and imds_port", p)
+	}
+	for name, id := range o.ids {
+		a, listed := got[strings.ReplaceAll(strings.ToLower(name), " ", "-")]
+		switch name {
+		case "Team 00 Prod":
+			if listed {
+				t.Error("the overridden account is listed under its discovered name too")
+			}
+		case "Team 07 Staging":
+			if listed {
+				t.Errorf("the suspended account is listed: %+v", a)
+			}
+		default:
+			if !listed || a.ID != id || a.Role != defaultRole || a.Region != "us-east-1" {
+				t.Errorf("%s is listed as %+v; want id %s, the default role and the user's region", name, a, id)
+			}
+		}
+	}
+	st := d.status().Daemon.Discovery
+	if st == nil || st.Accounts != 24 || st.LastRefresh.IsZero() || st.LastError != "" {
+		t.Errorf("hopd status --json says of discovery: %+v", st)
+	}
+
+	// Every active account, with the AWS CLI through hopd.
+	for _, a := range as {
+		d.waitECS(a.Name)
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 3) // the machine is shared
+	for _, a := range as {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := runCmd(t, d.env(), "", d.bin, "exec", a.Name, "--", "aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text")
+			if r.code != 0 || strings.TrimSpace(r.stdout) != a.ID {
+				t.Errorf("hopd exec %s -- aws sts get-caller-identity: exit %d, account %q; want %s\n%s", a.Name, r.code, strings.TrimSpace(r.stdout), a.ID, r.stderr)
+			}
+		}()
+	}
+	wg.Wait()
+	if c := d.waitIMDS("main-prod"); c.AccessKeyID == "" {
+		t.Error("the override's imds_port serves no credentials")
+	}
+
+	// Changes in AWS show after a refresh, without a restart.
+	o.account("Team 25 New", ous[2])
+	o.suspend("Team 01 Staging")
+	out := d.mustRun("accounts", "--refresh")
+	if !strings.Contains(out, "team-25-new") || strings.Contains(out, "team-01-staging") {
+		t.Errorf("hopd accounts --refresh after adding Team 25 and suspending Team 01:\n%s", out)
+	}
+	if !d.lists("team-25-new") || d.lists("team-01-staging") {
+		t.Error("hopd accounts --json does not show the refreshed list")
+	}
+	d.waitECS("team-25-new")
+	if r := d.ecs("team-01-staging"); r.status != 404 {
+		t.Errorf("the suspended account is still served: %d", r.status)
+	}
+
+	// A config edit takes effect at once, and the changed settings make
+	// hopd list the accounts again.
+	before := d.status().Daemon.Discovery.LastRefresh
+	d.writeConfig(d.discoverConfig(override, `exclude = ["Team 24 Prod"]`))
+	eventually(t, 20*time.Second, func() string {
+		if d.lists("team-24-prod") {
+			return "after excluding it, team-24-prod is still listed"
+		}
+		if st := d.status().Daemon.Discovery; st == nil || !st.LastRefresh.After(before) {
+			return "hopd did not list the accounts again after [discover] changed"
+		}
+		return ""
+	})
+
+	// After a restart the accounts are there at once, from the state
+	// directory, without a call to AWS.
+	d.stop()
+	d.proxy.Reset()
+	d.start()
+	if n := len(d.accountsJSON()); n != 23 {
+		t.Errorf("right after a restart hopd lists %d accounts; want the 23 of before", n)
+	}
+	if n := d.proxy.Count("ListAccounts"); n != 0 {
+		t.Errorf("a restart with a fresh list called ListAccounts %d times; want none", n)
+	}
+
+	// AWS Organizations unreachable: the list stays and the error says why.
+	d.proxy.SetDown(true)
+	r := d.run("accounts", "--refresh")
+	if r.code == 0 || !oneLine(r.stderr) || !strings.Contains(r.stderr, "cannot reach AWS Organizations") {
+		t.Errorf("hopd accounts --refresh with AWS unreachable: exit %d, %q; want one line saying AWS Organizations cannot be reached", r.code, r.stderr)
+	}
+	if st := d.status().Daemon.Discovery; st == nil || st.LastError == "" || st.Accounts != 23 {
+		t.Errorf("hopd status after a failed listing: %+v; want the error and the 23 discovered accounts kept", st)
+	}
+	if out := d.mustRun("status"); !strings.Contains(out, "discovery: 23 accounts") || !strings.Contains(out, "last attempt failed") {
+		t.Errorf("hopd status does not show discovery's state:\n%s", out)
+	}
+	if n := len(d.accountsJSON()); n != 23 {
+		t.Errorf("after a failed listing hopd lists %d accounts; want the 23 kept", n)
+	}
+}
+
+// The tray's menu, read over D-Bus, shows discovered accounts, and one added
+// in AWS after a refresh, without a restart. Not parallel: the test is the
+// tray host of the shared private bus, like TestTrayMenu.
+func TestDiscoverTrayMenu(t *testing.T) {
+	m := ownMoto(t)
+	o := newOrg(t, m)
+	o.account("Alpha", "")
+	o.account("Beta", "")
+
+	d := newDaemon(t, options{accounts: []account{}, moto: m, serveArgs: []string{"--no-tray=false"}})
+	d.writeConfig(d.discoverConfig("", ""))
+	d.setKeys(iamKeyID, iamSecret)
+
+	var addr string
+	for _, kv := range d.keyEnv {
+		if v, ok := strings.CutPrefix(kv, "DBUS_SESSION_BUS_ADDRESS="); ok {
+			addr = v
+		}
+	}
+	conn, w := ownWatcher(t, addr)
+	d.start()
+	var it trayItem
+	eventually(t, 15*time.Second, func() string {
+		var ok bool
+		if it, ok = w.item(conn, d.cmd.Process.Pid); !ok {
+			return "hopd's tray icon did not register with the watcher"
+		}
+		return ""
+	})
+	menuHas := func(names ...string) {
+		t.Helper()
+		eventually(t, 20*time.Second, func() string {
+			menu, err := getMenu(conn, it)
+			if err != nil {
+				return err.Error()
+			}
+			for _, n := range names {
+				if _, ok := menu.find(n); !ok {
+					return fmt.Sprintf("the tray menu %v has no %q", menu.labels(), n)
+				}
+			}
+			return ""
+		})
+	}
+	menuHas("alpha", "beta")
+
+	o.account("Gamma", "")
+	d.mustRun("accounts", "--refresh")
+	if !d.lists("gamma") {
+		t.Error("hopd accounts does not list gamma after a refresh")
+	}
+	menuHas("alpha", "beta", "gamma")
+}
+
+// 500 accounts: how long a listing takes, how long the menu takes to build,
+// and how much memory the daemon holds. The numbers are logged; the bounds
+// asserted are only generous ones, as the machine is shared.
+func TestDiscoverScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 500 accounts in moto")
+	}
+	t.Parallel()
+	m := ownMoto(t)
+	o := newOrg(t, m)
+	start := time.Now()
+	for i := range 500 {
+		o.account("Account "+strconv.Itoa(i), "")
+	}
+	t.Logf("created 500 accounts in moto in %s", time.Since(start).Round(time.Millisecond))
+
+	d := newDaemon(t, options{accounts: []account{}, moto: m})
+	d.writeConfig(d.discoverConfig("", ""))
+	d.setKeys(iamKeyID, iamSecret)
+	d.start()
+	rssStart := vmRSS(t, d.cmd.Process.Pid)
+	eventually(t, time.Minute, func() string {
+		if n := len(d.accountsJSON()); n != 500 {
+			return fmt.Sprintf("hopd lists %d accounts; want 500", n)
+		}
+		return ""
+	})
+
+	// Timed: listings on demand, as the control API sees them end to end,
+	// and as the daemon's log says the listing itself took.
+	var took []time.Duration
+	for range 3 {
+		t0 := time.Now()
+		d.mustRun("accounts", "--refresh")
+		took = append(took, time.Since(t0))
+	}
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	rss := vmRSS(t, d.cmd.Process.Pid)
+
+	// The menu as the tray builds it from the daemon's state.
+	var st struct {
+		Broker broker.Status `json:"broker"`
+	}
+	if err := json.Unmarshal([]byte(d.mustRun("status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	menu := len(tray.Build(tray.State{Users: st.Broker.Users, Accounts: st.Broker.Accounts, Now: time.Now()}).Items)
+	build := time.Since(t0)
+
+	t.Logf("500 accounts: `hopd accounts --refresh` %v (median %v); daemon log: %s; menu of %d top-level items built in %v; daemon VmRSS %d kB at start, %d kB after the listings",
+		took, took[1], listingTimes(d.log()), menu, build, rssStart, rss)
+	if took[1] > 30*time.Second {
+		t.Errorf("a listing of 500 accounts takes %v; want well under 30 s", took[1])
+	}
+	if rss > 200*1024 {
+		t.Errorf("the daemon holds %d kB with 500 accounts; want well under 200 MB", rss)
+	}
+	if cache, err := os.Stat(filepath.Join(d.state, "discovered-accounts.json")); err != nil || cache.Size() == 0 {
+		t.Errorf("no cache of the listing in the state directory: %v", err)
+	}
+}
+
+// vmRSS is a process's resident set in kB, from /proc.
+func vmRSS(t *testing.T, pid int) int {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		testenv.Missing(t, "/proc (to measure the daemon's memory)", err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb
+		}
+	}
+	t.Fatalf("no VmRSS in /proc/%d/status", pid)
+	return 0
+}
+
+// listingTimes picks what the daemon logged about its listings.
+func listingTimes(log string) string {
+	var out []string
+	for line := range strings.Lines(log) {
+		if strings.Contains(line, "listed the organization's accounts") {
+			if i := strings.Index(line, "took="); i >= 0 {
+				out = append(out, strings.Fields(line[i:])[0])
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}

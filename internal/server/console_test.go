@@ -1,0 +1,60 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/hopd/hopd/internal/broker"
+)
+
+type badRegion struct{}
+
+func (badRegion) Error() string    { return "region cn-north-1 is in partition aws-cn" }
+func (badRegion) BadRequest() bool { return true }
+
+func TestControlConsole(t *testing.T) {
+	var gotAcct, gotRegion string
+	s := newTestServer(t, newFakeSource(), func(o *Options) {
+		o.Console = func(_ context.Context, account, region string) (ConsoleLink, error) {
+			gotAcct, gotRegion = account, region
+			switch account {
+			case "production":
+				return ConsoleLink{URL: "https://signin.example/federation?Action=login&SigninToken=T", Browser: "firefox {url}"}, nil
+			case "locked":
+				return ConsoleLink{}, &broker.UnavailableError{Account: account, Reason: "an MFA code is needed", Err: broker.ErrNeedMFA}
+			case "cn":
+				return ConsoleLink{}, badRegion{}
+			case "refused":
+				return ConsoleLink{}, errors.New("the AWS sign-in endpoint refused the credentials")
+			}
+			return ConsoleLink{}, fmt.Errorf("%w %q", broker.ErrUnknownAccount, account)
+		}
+	})
+	w := serve(t, s.Handler(), authed(request(t, "GET", "/v1/console/production?region=eu-central-1", testPort, "")))
+	var link ConsoleLink
+	if err := json.Unmarshal(w.Body.Bytes(), &link); w.Code != 200 || err != nil || link.Browser != "firefox {url}" || link.URL == "" {
+		t.Fatalf("GET /v1/console/production: %d %s (%v)", w.Code, w.Body, err)
+	}
+	if gotAcct != "production" || gotRegion != "eu-central-1" {
+		t.Errorf("Console was asked for %q in %q; want production in eu-central-1", gotAcct, gotRegion)
+	}
+	for acct, want := range map[string]int{"locked": 503, "cn": 400, "refused": 502, "nosuch": 404} {
+		w := serve(t, s.Handler(), authed(request(t, "GET", "/v1/console/"+acct, testPort, "")))
+		if w.Code != want || w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("GET /v1/console/%s: %d %s; want %d with a JSON error", acct, w.Code, w.Body, want)
+		}
+	}
+	if w := serve(t, s.Handler(), authed(request(t, "POST", "/v1/console/production", testPort, ""))); w.Code != 405 {
+		t.Errorf("POST /v1/console/production: %d; want 405", w.Code)
+	}
+	if w := serve(t, s.Handler(), request(t, "GET", "/v1/console/production", testPort, "")); w.Code != 401 {
+		t.Errorf("GET /v1/console/production without the token: %d; want 401", w.Code)
+	}
+	none := newTestServer(t, newFakeSource())
+	if w := serve(t, none.Handler(), authed(request(t, "GET", "/v1/console/production", testPort, ""))); w.Code != 404 {
+		t.Errorf("a server without Console: %d; want 404", w.Code)
+	}
+}
