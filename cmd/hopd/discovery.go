@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -106,13 +107,29 @@ func (d *daemon) applyEffective() {
 	}
 }
 
+// discoverWait is how long a caller of discoverNow waits: less than the
+// CLI and the server give a request.
+const discoverWait = 25 * time.Second
+
 // discoverNow lists the accounts at once: POST /v1/discover, from
-// `hopd accounts --refresh` and the tray.
+// `hopd accounts --refresh` and the tray. A listing that takes longer than
+// discoverWait goes on in the background rather than being cut off.
 func (d *daemon) discoverNow(ctx context.Context) error {
 	if d.disc == nil {
 		return discover.ErrDisabled
 	}
-	return d.disc.d.Refresh(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.disc.d.Refresh(context.WithoutCancel(ctx)) }()
+	wait := time.NewTimer(discoverWait)
+	defer wait.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-wait.C:
+		return errors.New("listing the organization's accounts is taking long; it goes on in the background: run `hopd accounts` again in a minute")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // discoveryInfo is discovery's part of GET /v1/status; nil when it is off.

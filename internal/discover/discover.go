@@ -69,6 +69,8 @@ type Discoverer struct {
 	lastAttempt time.Time
 	lastErr     error
 	failures    int
+	retryAt     time.Time // after a failure: when to try again
+	failedWith  string    // settingsKey of the failed attempt
 	next        time.Time
 	hooks       []func([]Account)
 }
@@ -171,7 +173,7 @@ func (d *Discoverer) Status() Status {
 // when the cache is missing, old or was listed with other settings, then
 // every Refresh; after a failure sooner, backing off.
 func (d *Discoverer) Run(ctx context.Context) {
-	for {
+	for ctx.Err() == nil {
 		wait, due := d.schedule()
 		if due {
 			_ = d.refresh(ctx) // recorded for Status and logged
@@ -201,24 +203,28 @@ func (d *Discoverer) schedule() (time.Duration, bool) {
 		d.next = time.Time{}
 		return maxSleep, false
 	}
-	every := d.settings.Refresh
-	if every <= 0 {
-		every = config.DefaultDiscoverRefresh
-	}
 	now := d.now()
 	switch {
-	case d.lastErr != nil && !d.lastAttempt.IsZero():
-		d.next = d.lastAttempt.Add(min(backoff(d.failures), every))
+	case d.lastErr != nil && d.failedWith == settingsKey(d.settings):
+		d.next = d.retryAt
 	case d.refreshed.IsZero() || d.listedWith != settingsKey(d.settings):
 		d.next = now
 	default:
-		d.next = d.refreshed.Add(every)
+		d.next = d.refreshed.Add(interval(d.settings))
 	}
 	wait := d.next.Sub(now)
 	if wait <= 0 {
 		return 0, true
 	}
 	return min(wait, maxSleep), false
+}
+
+// interval is how often the accounts are listed.
+func interval(s config.Discover) time.Duration {
+	if s.Refresh <= 0 {
+		return config.DefaultDiscoverRefresh
+	}
+	return s.Refresh
 }
 
 // backoff is how long to wait after the n-th failure in a row: from about
@@ -277,6 +283,8 @@ func (d *Discoverer) refresh(ctx context.Context) error {
 	if err != nil {
 		d.failures++
 		d.lastErr = err
+		d.retryAt = start.Add(min(backoff(d.failures), interval(s)))
+		d.failedWith = settingsKey(s)
 		d.mu.Unlock()
 		if ctx.Err() == nil {
 			d.log.Warn("listing the organization's accounts failed; the last list stays", "accounts", len(prev), "err", err)

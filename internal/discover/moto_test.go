@@ -247,6 +247,19 @@ func TestAgainstMoto(t *testing.T) {
 		if st := d.Status(); !strings.Contains(st.LastError, "hopd mfa") || st.Accounts != len(got) {
 			t.Errorf("status after a failed refresh: %+v", st)
 		}
+		// A failed attempt is retried later, not at once, unless the
+		// settings change.
+		d3 := New(cfg, Options{Session: sess, Logger: slog.New(slog.DiscardHandler)})
+		if err := d3.Refresh(ctx); err == nil {
+			t.Fatal("Refresh without a session succeeded")
+		}
+		if wait, due := d3.schedule(); due || wait < 20*time.Second {
+			t.Errorf("right after a failure the next attempt is in %s (due %v); want a backoff", wait, due)
+		}
+		d3.SetConfig(parseConfig(t, `name_pattern = "Prod*"`))
+		if _, due := d3.schedule(); !due {
+			t.Error("after a failure and a change of settings no listing is due")
+		}
 		sess.mu.Lock()
 		sess.err = nil
 		sess.mu.Unlock()
