@@ -27,8 +27,9 @@ type Moto struct {
 
 	logPath string
 
-	mu   sync.Mutex
-	proc *proc // nil while stopped
+	mu      sync.Mutex
+	proc    *proc // nil while stopped
+	started bool  // once true, URL is handed out and the port must not change
 }
 
 // StartMoto starts a moto server on a free port, waits until it answers, and
@@ -63,7 +64,17 @@ func (m *Moto) Start(t testing.TB) {
 	if m.proc != nil && !m.proc.exited() {
 		return
 	}
-	if err := m.start(); err != nil {
+	err := m.start()
+	for try := 0; errors.Is(err, errPortTaken) && !m.started && try < 3; try++ {
+		// Nobody holds the URL yet: move to another free port.
+		m.Port = FreePort(t)
+		m.URL = "http://127.0.0.1:" + strconv.Itoa(m.Port)
+		err = m.start()
+	}
+	if err == nil {
+		m.started = true
+	}
+	if err != nil {
 		if errors.Is(err, errNoMoto) {
 			Missing(t, "the moto Python package (pip install 'moto[server]')", err)
 		}
@@ -71,7 +82,10 @@ func (m *Moto) Start(t testing.TB) {
 	}
 }
 
-var errNoMoto = errors.New("python3 cannot import moto")
+var (
+	errNoMoto    = errors.New("python3 cannot import moto")
+	errPortTaken = errors.New("another program took moto's port")
+)
 
 // start runs the server and waits for it; the caller holds m.mu.
 func (m *Moto) start() error {
@@ -100,16 +114,23 @@ func (m *Moto) start() error {
 		resp, err := client.Get(m.URL + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
-			// A server that answers while our child has died is someone
-			// else's, which took the port between FreePort and now.
+			// Another test process may have taken the port between FreePort
+			// and now, even another moto, which answers just like ours. Ours
+			// is the one when our child logged that it bound the port.
 			if p.exited() {
-				return fmt.Errorf("port %d is taken by another program and moto exited: %v", m.Port, p.err)
+				return fmt.Errorf("%w: port %d, and moto exited: %v", errPortTaken, m.Port, p.err)
 			}
-			return nil
+			if strings.Contains(tail(m.logPath, 4096), fmt.Sprintf("Running on http://127.0.0.1:%d", m.Port)) {
+				return nil
+			}
 		}
 		if p.exited() {
-			if strings.Contains(tail(m.logPath, 4096), "No module named") {
+			log := tail(m.logPath, 4096)
+			if strings.Contains(log, "No module named") {
 				return fmt.Errorf("%w: %v", errNoMoto, p.err)
+			}
+			if strings.Contains(log, "Address already in use") {
+				return fmt.Errorf("%w: port %d", errPortTaken, m.Port)
 			}
 			return fmt.Errorf("moto exited before it answered: %v", p.err)
 		}
