@@ -20,7 +20,7 @@ import (
 // removes them and env unsets them.
 var conflicting = []string{
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-	"AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
 	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_DISABLED",
@@ -48,6 +48,9 @@ func accountEnv(ctx context.Context, c *client.Client, name string, imds bool) (
 		)
 	}
 	vars = append(vars,
+		// SDKs read ~/.aws/credentials before the ECS and IMDS endpoints, so
+		// a [default] profile there would win over hopd.
+		[2]string{"AWS_SHARED_CREDENTIALS_FILE", os.DevNull},
 		[2]string{"AWS_REGION", a.Region},
 		[2]string{"AWS_DEFAULT_REGION", a.Region},
 		[2]string{"HOPD_ACCOUNT", a.Name},

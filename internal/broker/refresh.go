@@ -12,6 +12,12 @@ import (
 // refresh fetches new role credentials for a and records the outcome. It
 // runs inside a singleflight, so concurrent requests share one STS call.
 func (b *Broker) refresh(a *account) (Creds, error) {
+	// A request that found the cache empty may start its flight just after
+	// another flight filled it: answer from the cache rather than call STS
+	// again. Credentials in the refresh window do go to STS.
+	if c := a.creds.Load(); c != nil && c.Expiration.Sub(b.now()) > b.opts.RefreshLead {
+		return *c, nil
+	}
 	a.mu.Lock()
 	ac := a.cfg
 	a.inFlight = true

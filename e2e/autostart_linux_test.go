@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,9 +43,17 @@ func TestAutostartEntryStartsDaemon(t *testing.T) {
 		t.Errorf("desktop-file-validate: %v %s", err, b)
 	}
 
+	// The daemon inherits gio's stdout and stderr: a file, not a pipe,
+	// or waiting for gio would wait for the daemon.
+	out, err := os.Create(filepath.Join(d.dir, "gio.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
 	launch := exec.Command(gio, "launch", entry)
-	launch.Env = env
-	if b, err := launch.CombinedOutput(); err != nil {
+	launch.Env, launch.Stdout, launch.Stderr = env, out, out
+	if err := launch.Run(); err != nil {
+		b, _ := os.ReadFile(out.Name())
 		t.Fatalf("gio launch %s: %v %s", entry, err, b)
 	}
 	// The daemon is gio's child, not ours: stop it by its pid.
@@ -141,6 +150,21 @@ func copyHopd(t *testing.T, from, to string) string {
 	return to
 }
 
+// alive reports whether pid runs. An orphan that exited stays a zombie
+// until init reaps it, which in a container may be never.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	// pid (comm) STATE ...: comm may hold spaces, so look after the ')'.
+	i := strings.LastIndexByte(string(stat), ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
+}
+
 // stopPid stops a daemon that is not the test's child: SIGTERM, then wait
 // until the pid is gone.
 func stopPid(t *testing.T, pid int) {
@@ -149,7 +173,7 @@ func stopPid(t *testing.T, pid int) {
 	}
 	_ = syscall.Kill(pid, syscall.SIGTERM)
 	deadline := time.Now().Add(10 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
+	for alive(pid) {
 		if time.Now().After(deadline) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			t.Errorf("hopd (pid %d) did not exit within 10s of SIGTERM", pid)
