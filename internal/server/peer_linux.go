@@ -24,7 +24,10 @@ func checkPeer(local, remote net.Addr) error {
 	if !ok1 || !ok2 {
 		return fmt.Errorf("cannot check the user of a %s connection", local.Network())
 	}
-	uid, err := socketUID("/proc/net", r.AddrPort(), l.AddrPort())
+	uid, err := diagUID(r.AddrPort(), l.AddrPort())
+	if errors.Is(err, errDiagUnsupported) {
+		uid, err = socketUID("/proc/net", r.AddrPort(), l.AddrPort())
+	}
 	if err != nil {
 		return err
 	}
@@ -32,6 +35,27 @@ func checkPeer(local, remote net.Addr) error {
 		return fmt.Errorf("the connection from %s belongs to uid %d, not to hopd's uid %d", r, uid, me)
 	}
 	return nil
+}
+
+// diagUID asks sock_diag for the client's socket, IPv4 first, then a
+// dual-stack socket's mapped form.
+func diagUID(client, server netip.AddrPort) (int, error) {
+	client = netip.AddrPortFrom(client.Addr().Unmap(), client.Port())
+	server = netip.AddrPortFrom(server.Addr().Unmap(), server.Port())
+	uid, found, err := diagSocketUID(client, server)
+	if err == nil && !found && client.Addr().Is4() {
+		mapped := func(ap netip.AddrPort) netip.AddrPort {
+			return netip.AddrPortFrom(netip.AddrFrom16(ap.Addr().As16()), ap.Port())
+		}
+		uid, found, err = diagSocketUID(mapped(client), mapped(server))
+	}
+	if err != nil {
+		return -1, err
+	}
+	if !found {
+		return -1, fmt.Errorf("cannot tell which user connected: no socket %s -> %s", client, server)
+	}
+	return uid, nil
 }
 
 // socketUID finds the owner of the socket whose local end is client and
