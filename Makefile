@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build run demo test deps unit lint fuzz bench cross clean
+.PHONY: all build run demo test deps unit lint fuzz bench cross clean dist deb
 
 all: build
 
@@ -40,9 +40,37 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzIMDSHandler$$' -fuzztime $(FUZZTIME) ./internal/server/
 	$(GO) test -run '^$$' -fuzz '^FuzzBlock$$' -fuzztime $(FUZZTIME) ./internal/awsconfig/
 	$(GO) test -run '^$$' -fuzz '^FuzzBaseName$$' -fuzztime $(FUZZTIME) ./internal/discover/
+	$(GO) test -run '^$$' -fuzz '^FuzzExecQuoting$$' -fuzztime $(FUZZTIME) ./internal/autostart/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/server/ ./internal/broker/
+
+# Release builds without cgo, with the version from git: one folder and
+# archive per platform in dist/. Windows also gets hopdw.exe, the same
+# program without a console window, which `hopd autostart enable` prefers
+# for the Run key. macOS needs cgo for the tray, so build it on a Mac:
+#   CGO_ENABLED=1 go build -trimpath -ldflags '-s -w -X main.version=VERSION' -o hopd ./cmd/hopd
+DIST_TARGETS := linux/amd64 linux/arm64 windows/amd64
+
+dist:
+	rm -rf dist && mkdir -p dist
+	@set -e; for t in $(DIST_TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; dir=hopd_$(VERSION)_$${os}_$${arch}; exe=; \
+		if [ $$os = windows ]; then exe=.exe; fi; \
+		echo "dist: $$dir"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/$$dir/hopd$$exe ./cmd/hopd; \
+		if [ $$os = windows ]; then \
+			CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS) -H windowsgui' -o dist/$$dir/hopdw.exe ./cmd/hopd; \
+			(cd dist && python3 -m zipfile -c $$dir.zip $$dir); \
+		else \
+			tar -C dist -czf dist/$$dir.tar.gz $$dir; \
+		fi; \
+	done
+	cd dist && sha256sum *.tar.gz *.zip > SHA256SUMS
+
+# Debian packages for both Linux architectures (scripts/deb.sh: dpkg-deb).
+deb: dist
+	@set -e; for arch in amd64 arm64; do ./scripts/deb.sh $(VERSION) $$arch dist/hopd_$(VERSION)_linux_$$arch/hopd dist; done
 
 clean:
 	rm -rf bin dist

@@ -1,4 +1,4 @@
-// Package assets holds hopd's files that are built into the binary: the tray icons.
+// Package assets holds hopd's files that are built into the binary: the tray icons and the browser page.
 //
 // The icons are drawn by `go run ./assets/gen` (see internal/tray/icon) and
 // committed, so a build needs no drawing step.
@@ -7,10 +7,24 @@ package assets
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 )
 
 //go:embed tray/*.png tray/*.ico
 var files embed.FS
+
+//go:embed web
+var web embed.FS
+
+// Web is the browser page's files (assets/web: HTML, CSS, JavaScript),
+// served by internal/dashboard. They are plain files: no build step.
+func Web() fs.FS {
+	sub, err := fs.Sub(web, "web")
+	if err != nil {
+		panic("assets: no embedded web folder: " + err.Error())
+	}
+	return sub
+}
 
 // Icon states, as named in the file names.
 const (

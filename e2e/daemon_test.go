@@ -74,6 +74,7 @@ type options struct {
 	mfa       bool          // give the user an mfa_serial
 	moto      *testenv.Moto // default: the process's shared moto (a test that needs its own, for Organizations, passes it)
 	serveArgs []string      // extra flags for `hopd serve`
+	env       []string      // extra environment for hopd, daemon and CLI (test hooks such as the clock's)
 }
 
 // daemon is one running hopd with everything it needs: its own HOME, state
@@ -271,12 +272,12 @@ func baseEnv() []string {
 // and STS behind the counting proxy.
 func (d *daemon) hopdEnv() []string {
 	env := append(baseEnv(), d.keyEnv...)
-	return append(env,
+	return append(append(env,
 		"HOME="+d.home, // after keyEnv's HOME, so it wins
 		"HOPD_STATE_DIR="+d.state,
 		"HOPD_CONFIG="+d.cfgPath,
 		"AWS_ENDPOINT_URL="+d.proxy.URL,
-	)
+	), d.opts.env...)
 }
 
 // env is the environment of an SDK client: HOME is the temporary one, so no

@@ -249,7 +249,7 @@ func checkStateFiles(t *testing.T, d *daemon) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	known := []string{"token", "hopd.lock", "hopd.pid", "daemon.json", "hopd.log"}
+	known := []string{"token", "hopd.lock", "hopd.pid", "daemon.json", "hopd.log", "discovered-accounts.json"}
 	for _, e := range entries {
 		if !slices.Contains(known, e.Name()) {
 			t.Errorf("the state directory holds %s, which hopd does not keep", e.Name())

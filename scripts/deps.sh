@@ -10,6 +10,12 @@ command -v dbus-daemon >/dev/null || need+=(dbus-daemon)
 command -v dbus-run-session >/dev/null || need+=(dbus-bin)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+# Autostart and packaging tests: validate and launch desktop entries, verify
+# the systemd unit, build the .deb.
+command -v desktop-file-validate >/dev/null || need+=(desktop-file-utils)
+command -v gio >/dev/null || need+=(libglib2.0-bin)
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v dpkg-deb >/dev/null || need+=(dpkg)
 # Headless Chromium follows console sign-in URLs in the e2e tests (chromedp).
 command -v chromium >/dev/null || need+=(chromium)
 

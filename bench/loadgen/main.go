@@ -1,31 +1,45 @@
 // Command loadgen drives an HTTP endpoint with concurrent keep-alive clients
-// and reports requests/s and latency percentiles, next to a trivial net/http
-// handler on loopback measured in the same run: the physical floor.
+// and reports requests/s and latency percentiles next to a trivial net/http
+// handler on loopback measured in the same run: the floor.
 package main
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/hopd/hopd/bench/load"
 )
 
-type target struct {
-	Name    string
-	URL     string
-	Headers map[string]string
-}
+const usage = `Usage: loadgen -url URL [flags]
 
-// Result is one load run against one target at one concurrency.
-type Result struct {
+Sends GET URL from concurrent keep-alive clients and prints requests/s,
+p50/p99/p99.9 latency and errors per concurrency level, each next to a
+trivial net/http handler serving a body of the same size on loopback (the
+floor) measured in the same run, and the ratio of the two. Every figure is
+the median of -runs runs. make bench runs the full suite (bench/); this
+is for trying one endpoint by hand, for example hopd's ECS endpoint:
+
+  loadgen -url http://127.0.0.1:9911/creds/production \
+    -H "Authorization: $(cat ~/.local/state/hopd/token)"
+
+or an account's IMDS listener (-imds fetches the IMDSv2 token first):
+
+  loadgen -imds -url http://127.0.0.1:9921/latest/meta-data/iam/security-credentials/OrganizationAccountAccessRole
+
+Flags:
+`
+
+// row is one target at one concurrency, as printed and written with -json.
+type row struct {
 	Target      string  `json:"target"`
 	Concurrency int     `json:"concurrency"`
 	Requests    int     `json:"requests"`
@@ -37,172 +51,166 @@ type Result struct {
 	RatioFloor  float64 `json:"ratio_to_floor,omitempty"`
 }
 
-type headerList map[string]string
+type headerFlag http.Header
 
-func (h headerList) String() string { return fmt.Sprint(map[string]string(h)) }
-func (h headerList) Set(v string) error {
+func (h headerFlag) String() string { return "" }
+func (h headerFlag) Set(v string) error {
 	k, val, ok := strings.Cut(v, ":")
-	if !ok {
-		return fmt.Errorf("header %q: want Name: value", v)
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("header %q: write it as 'Name: value'", v)
 	}
-	h[strings.TrimSpace(k)] = strings.TrimSpace(val)
+	http.Header(h).Add(strings.TrimSpace(k), strings.TrimSpace(val))
 	return nil
 }
 
 func main() {
-	var (
-		name     = flag.String("name", "hopd", "name of the target in the report")
-		url      = flag.String("url", "", "URL to GET (required)")
-		conc     = flag.String("c", "1,16,256", "comma-separated concurrency levels")
-		dur      = flag.Duration("d", 5*time.Second, "duration of each run")
-		runs     = flag.Int("runs", 3, "runs per level; the median run is reported")
-		jsonOut  = flag.String("json", "", "write results as JSON to this file")
-		imdsPort = flag.Bool("imds", false, "fetch an IMDSv2 token first and send it")
-	)
-	headers := headerList{}
-	flag.Var(headers, "H", "request header, Name: value (repeatable)")
-	flag.Parse()
-	if *url == "" {
-		fmt.Fprintln(os.Stderr, "loadgen: -url is required")
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen: "+err.Error())
 		os.Exit(2)
 	}
-	if *imdsPort {
-		tok, err := imdsToken(*url)
+}
+
+func run() error {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	var (
+		name    = fs.String("name", "target", "the target's name in the report")
+		url     = fs.String("url", "", "the URL to GET (required)")
+		levels  = fs.String("c", "1,16,256", "comma-separated numbers of concurrent clients")
+		dur     = fs.Duration("d", 3*time.Second, "how long each run lasts")
+		runs    = fs.Int("runs", 3, "runs per level and target; the median is reported")
+		jsonOut = fs.String("json", "", "also write the rows as JSON to this file")
+		imds    = fs.Bool("imds", false, "get an IMDSv2 token from the URL's host first and send it")
+	)
+	header := http.Header{}
+	fs.Var(headerFlag(header), "H", "a request header, 'Name: value' (repeatable)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		return errors.New("bad flags: see loadgen -h")
+	}
+	if *url == "" {
+		return errors.New("-url is required: see loadgen -h")
+	}
+	if *runs < 1 || *dur <= 0 {
+		return errors.New("-runs and -d must be positive")
+	}
+	conc, err := parseLevels(*levels)
+	if err != nil {
+		return err
+	}
+	if *imds {
+		base, _, ok := strings.Cut(*url, "/latest/")
+		if !ok {
+			return errors.New("-imds needs an IMDS URL, http://HOST:PORT/latest/meta-data/...")
+		}
+		tok, err := load.IMDSToken(base)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "loadgen:", err)
-			os.Exit(1)
+			return err
 		}
-		headers["X-aws-ec2-metadata-token"] = tok
+		header.Set("X-aws-ec2-metadata-token", tok)
 	}
-	floorURL, stop := startFloor()
+	target := load.Target{Name: *name, URL: *url, Header: header}
+	body, err := sample(target)
+	if err != nil {
+		return err
+	}
+	floorURL, stop, err := load.Floor(body)
+	if err != nil {
+		return err
+	}
 	defer stop()
+	floor := load.Target{Name: "floor", URL: floorURL}
 
-	var levels []int
-	for _, s := range strings.Split(*conc, ",") {
-		var n int
-		if _, err := fmt.Sscan(s, &n); err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "loadgen: bad concurrency %q\n", s)
-			os.Exit(2)
+	var rows []row
+	fmt.Printf("%-10s %6s %10s %9s %9s %9s %7s %6s\n", "target", "conc", "req/s", "p50", "p99", "p99.9", "errors", "ratio")
+	for _, c := range conc {
+		f := measure(floor, c, *dur, *runs)
+		g := measure(target, c, *dur, *runs)
+		g.RatioFloor = g.RPS / f.RPS
+		for _, r := range []row{f, g} {
+			fmt.Printf("%-10s %6d %10.0f %7.0fµs %7.0fµs %7.0fµs %7d %6.2f\n", r.Target, r.Concurrency, r.RPS, r.P50us, r.P99us, r.P999us, r.Errors, r.RatioFloor)
 		}
-		levels = append(levels, n)
+		rows = append(rows, f, g)
 	}
-	var results []Result
-	fmt.Printf("%-8s %6s %10s %9s %9s %9s %7s %7s\n", "target", "conc", "req/s", "p50", "p99", "p99.9", "errors", "ratio")
-	for _, c := range levels {
-		floor := median(*runs, func() Result { return run(target{"floor", floorURL, nil}, c, *dur) })
-		got := median(*runs, func() Result { return run(target{*name, *url, headers}, c, *dur) })
-		got.RatioFloor = got.RPS / floor.RPS
-		for _, r := range []Result{floor, got} {
-			fmt.Printf("%-8s %6d %10.0f %8.0fµs %8.0fµs %8.0fµs %7d %7.2f\n", r.Target, r.Concurrency, r.RPS, r.P50us, r.P99us, r.P999us, r.Errors, r.RatioFloor)
-		}
-		results = append(results, floor, got)
-	}
-	fmt.Printf("(median of %d runs of %s per row; ratio = requests/s against the trivial handler in the same run)\n", *runs, *dur)
+	fmt.Printf("(each row: the median of %d runs of %s; ratio: requests/s against the floor in the same run)\n", *runs, *dur)
 	if *jsonOut != "" {
-		data, _ := json.MarshalIndent(results, "", "  ")
-		if err := os.WriteFile(*jsonOut, data, 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "loadgen:", err)
-			os.Exit(1)
+		data, _ := json.MarshalIndent(rows, "", "  ")
+		if err := os.WriteFile(*jsonOut, append(data, '\n'), 0o644); err != nil {
+			return fmt.Errorf("writing -json: %w", err)
 		}
 	}
+	return nil
 }
 
-// startFloor serves a trivial handler on loopback with a body of about the
-// size of a credentials answer.
-func startFloor() (string, func()) {
-	body := []byte(`{"AccessKeyId":"ASIAXXXXXXXXXXXXXXXX","SecretAccessKey":"` + strings.Repeat("x", 40) + `","Token":"` + strings.Repeat("t", 400) + `","Expiration":"2030-01-01T00:00:00Z","AccountId":"222222222222"}`)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	})}
-	go srv.Serve(ln)
-	return "http://" + ln.Addr().String() + "/creds/x", func() { srv.Close() }
-}
-
-func median(n int, f func() Result) Result {
-	rs := make([]Result, n)
-	for i := range rs {
-		rs[i] = f()
-	}
-	slices.SortFunc(rs, func(a, b Result) int { return int(a.RPS - b.RPS) })
-	return rs[n/2]
-}
-
-func run(t target, conc int, d time.Duration) Result {
-	tr := &http.Transport{MaxIdleConns: conc, MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	var lat []time.Duration
-	errs := 0
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, 4096)
-			localErrs := 0
-			for ctx.Err() == nil {
-				req, _ := http.NewRequest(http.MethodGet, t.URL, nil)
-				for k, v := range t.Headers {
-					req.Header.Set(k, v)
-				}
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					localErrs++
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					localErrs++
-				}
-				local = append(local, time.Since(t0))
-			}
-			mu.Lock()
-			lat = append(lat, local...)
-			errs += localErrs
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		if len(lat) == 0 {
-			return 0
+func parseLevels(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-c %q: want comma-separated positive numbers such as 1,16,256", s)
 		}
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds())
+		out = append(out, n)
 	}
-	return Result{
-		Target: t.Name, Concurrency: conc, Requests: len(lat), Errors: errs,
-		RPS: float64(len(lat)) / elapsed.Seconds(), P50us: pct(0.50), P99us: pct(0.99), P999us: pct(0.999),
-	}
+	return out, nil
 }
 
-func imdsToken(credsURL string) (string, error) {
-	i := strings.Index(credsURL, "/latest/")
-	if i < 0 {
-		return "", fmt.Errorf("-imds needs an IMDS URL (…/latest/meta-data/…)")
-	}
-	req, _ := http.NewRequest(http.MethodPut, credsURL[:i]+"/latest/api/token", nil)
-	req.Header.Set("X-aws-ec2-metadata-token-ttl-seconds", "21600")
-	resp, err := http.DefaultClient.Do(req)
+// sample fetches the target once, so that the floor serves as many bytes.
+func sample(t load.Target) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, t.URL, nil)
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("-url %q: %w", t.URL, err)
+	}
+	req.Header = t.Header.Clone()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the target: %w", err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("IMDS token: %s", resp.Status)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the target's answer: %w", err)
 	}
-	return string(b), nil
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("the target answers %d, not 200: check the URL and headers (-H)", resp.StatusCode)
+	}
+	return body, nil
 }
+
+// measure runs the target runs times and returns the median of each figure.
+func measure(t load.Target, conc int, d time.Duration, runs int) row {
+	c := load.NewClients(t, conc)
+	defer c.Close()
+	_ = c.Warm()
+	var rs []row
+	for range runs {
+		s := c.RunFor(d)
+		rs = append(rs, row{
+			Target: t.Name, Concurrency: conc, Requests: s.Requests, Errors: s.Errors, RPS: s.RPS(),
+			P50us: us(s.Percentile(0.5)), P99us: us(s.Percentile(0.99)), P999us: us(s.Percentile(0.999)),
+		})
+	}
+	med := func(f func(row) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return row{
+		Target: t.Name, Concurrency: conc,
+		Requests: int(med(func(r row) float64 { return float64(r.Requests) })),
+		Errors:   int(med(func(r row) float64 { return float64(r.Errors) })),
+		RPS:      med(func(r row) float64 { return r.RPS }),
+		P50us:    med(func(r row) float64 { return r.P50us }),
+		P99us:    med(func(r row) float64 { return r.P99us }),
+		P999us:   med(func(r row) float64 { return r.P999us }),
+	}
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

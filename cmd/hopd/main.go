@@ -83,6 +83,7 @@ talk to it.`,
 		newImportCmd(g),
 		newAutostartCmd(g),
 		newDoctorCmd(g),
+		newDashboardCmd(g),
 		newVersionCmd(),
 	)
 	return root

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/dashboard"
 	"github.com/hopd/hopd/internal/keychain"
 	"github.com/hopd/hopd/internal/logfile"
 	"github.com/hopd/hopd/internal/server"
@@ -71,8 +73,9 @@ type daemon struct {
 	broker   *broker.Broker
 	server   *server.Server
 	keys     *keychain.Keychain
-	changed  chan struct{} // pokes the tray when the config is refused
-	disc     *discovery    // accounts from AWS Organizations; see discovery.go
+	changed  chan struct{}        // pokes the tray when the config is refused
+	disc     *discovery           // accounts from AWS Organizations; see discovery.go
+	dash     *dashboard.Dashboard // the browser page; see dashboard.go
 
 	mu        sync.Mutex
 	cfg       *config.Config
@@ -148,22 +151,27 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	}
 
 	d := &daemon{path: path, stateDir: stateDir, started: time.Now(), log: log, cfg: cfg, keys: kc, changed: make(chan struct{}, 1)}
-	d.broker = broker.New(cfg, broker.Options{Keys: kc, Logger: log})
+	d.broker = broker.New(cfg, broker.Options{Keys: kc, Logger: log, Now: testClock(ctx, log)})
 	defer d.broker.Close()
 	eff := d.startDiscovery(cfg) // cfg plus the accounts discovered last time
+	d.dash = d.newDashboard()
 	d.server = server.New(server.Options{
-		Token:     token,
-		Source:    d.broker,
-		Info:      d.info,
-		Reload:    d.reload,
-		Console:   d.consoleLink,
-		Discover:  d.discoverNow,
-		Logger:    log,
-		PeerCheck: true,
+		Token:         token,
+		Source:        d.broker,
+		Info:          d.info,
+		Reload:        d.reload,
+		Console:       d.consoleLink,
+		Discover:      d.discoverNow,
+		Logger:        log,
+		PeerCheck:     true,
+		Page:          d.dash,
+		OnServe:       d.dash.Record,
+		DashboardLink: d.dashboardLink,
 	})
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	d.startDashboard(ctx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- d.server.Serve(ctx, eff) }()
 	if err := waitListening(ctx, cfg.Listen, serveErr); err != nil {
@@ -210,7 +218,7 @@ func (d *daemon) info() server.DaemonInfo {
 	return server.DaemonInfo{
 		Version: version, PID: os.Getpid(), Listen: d.cfg.Listen, ConfigPath: d.path,
 		ConfigError: d.configErr, StateDir: d.stateDir, Started: d.started,
-		Discovery: d.discoveryInfo(),
+		Discovery: d.discoveryInfo(), Goroutines: runtime.NumGoroutine(),
 	}
 }
 

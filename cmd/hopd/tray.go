@@ -143,6 +143,8 @@ func (d *daemon) trayDo(ctx context.Context, a tray.Action, quit context.CancelF
 			return err
 		}
 		return d.broker.SubmitMFA(ctx, user, code)
+	case tray.OpenDashboard:
+		return d.openDashboard(ctx)
 	case tray.Reload:
 		return d.reload(ctx)
 	case tray.ToggleAutostart:

@@ -80,11 +80,16 @@ type account struct {
 	cfg      config.Account
 	creds    atomic.Pointer[Creds]
 	lastUsed atomic.Int64 // unix nanoseconds of the last request
+	// refreshAt (unix nanoseconds, broker clock) is when the scheduled
+	// refresh is due; before it, requests do not start one of their own.
+	refreshAt atomic.Int64
 
 	mu        sync.Mutex
 	timer     *time.Timer
 	failures  int
 	lastErr   string
+	failure   error     // the last failed fetch's error
+	failedAt  time.Time // when it failed, on the monotonic clock
 	refreshes int
 	inFlight  bool
 	closed    bool
@@ -197,13 +202,32 @@ func (b *Broker) Credentials(ctx context.Context, name string) (Creds, error) {
 	if c := a.creds.Load(); c != nil {
 		left := c.Expiration.Sub(now)
 		if left >= b.opts.Floor {
-			if left < b.opts.RefreshLead {
+			if left < b.opts.RefreshLead && now.UnixNano() >= a.refreshAt.Load() {
 				b.refreshAsync(a)
 			}
 			return *c, nil
 		}
 	}
+	if err := a.recentFailure(); err != nil {
+		return Creds{}, err
+	}
 	return b.waitForRefresh(ctx, a)
+}
+
+// retryGap is how soon after a failed fetch a request may start another.
+// Clients that retry at once, or many that ask at a time, must not turn an
+// STS outage or throttling into a stream of calls; within the gap they get
+// the failure again, at once.
+const retryGap = time.Second
+
+// recentFailure returns the error of a fetch that failed within retryGap.
+func (a *account) recentFailure() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.failure != nil && time.Since(a.failedAt) < retryGap {
+		return a.failure
+	}
+	return nil
 }
 
 func (b *Broker) waitForRefresh(ctx context.Context, a *account) (Creds, error) {

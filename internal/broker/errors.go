@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/hopd/hopd/internal/config"
 )
 
 // describeAssumeError turns an AssumeRole failure into a sentence that says
@@ -95,3 +98,20 @@ func networkCause(err error) error {
 
 // reasonOf is the sentence for a person behind an error.
 func reasonOf(err error) string { return err.Error() }
+
+// tooShortError refuses credentials that STS gave with less than the floor
+// left by this computer's clock, or already expired: serving them could let
+// an SDK sign with expired credentials. Since STS gives an hour, the clock
+// is the likely culprit.
+func tooShortError(ac config.Account, c Creds, now time.Time, floor time.Duration) error {
+	left := c.Expiration.Sub(now).Round(time.Second)
+	when := "expire in " + left.String()
+	if left <= 0 {
+		when = "expired " + (-left).String() + " ago"
+	}
+	return &UnavailableError{
+		Account: ac.Name,
+		Reason: fmt.Sprintf("STS gave credentials for %s that %s by this computer's clock, under the %s hopd must leave clients: check that the clock is right (hopd retries)",
+			ac.RoleARN(), when, floor),
+	}
+}

@@ -26,15 +26,20 @@ func (b *Broker) refresh(a *account) (Creds, error) {
 
 	c, err := b.assume(ac.Name)
 	now := b.now()
+	if err == nil && c.Expiration.Sub(now) < b.opts.Floor {
+		err = tooShortError(ac, c, now, b.opts.Floor)
+	}
 
 	a.mu.Lock()
 	a.inFlight = false
 	if err != nil {
 		a.failures++
 		a.lastErr = err.Error()
+		a.failure, a.failedAt = err, time.Now()
 	} else {
 		a.failures = 0
 		a.lastErr = ""
+		a.failure = nil
 		a.refreshes++
 		a.creds.Store(&c)
 	}
@@ -117,6 +122,7 @@ func (b *Broker) schedule(a *account, now time.Time) {
 		a.timer.Stop()
 		a.timer = nil
 	}
+	a.refreshAt.Store(0)
 	if a.closed || b.closed() {
 		return
 	}
@@ -128,15 +134,24 @@ func (b *Broker) schedule(a *account, now time.Time) {
 	if a.failures > 0 {
 		in = backoff(a.failures)
 	} else if c := a.creds.Load(); c != nil {
-		in = c.Expiration.Add(-b.opts.RefreshLead).Sub(now)
-		if in < 0 {
-			in = 0
+		left := c.Expiration.Sub(now)
+		in = left - b.opts.RefreshLead
+		if in <= 0 {
+			// Due as they arrived: STS's clock and ours disagree. Refreshing
+			// at once would call STS in a loop; halfway to the floor keeps
+			// them served and STS calls few.
+			in = max((left-b.opts.Floor)/2, minRefreshGap)
 		}
 	} else {
 		return
 	}
+	a.refreshAt.Store(now.Add(in).UnixNano())
 	a.timer = time.AfterFunc(in, func() { b.backgroundRefresh(a) })
 }
+
+// minRefreshGap is the least time between two refreshes of an account
+// whose credentials arrive already due.
+const minRefreshGap = 30 * time.Second
 
 // backgroundRefresh runs when an account's timer fires. Timers run on the
 // monotonic clock, which stops during sleep, so the wall clock decides

@@ -11,9 +11,10 @@ import (
 func TestAccountsInUseAreRefreshedInTheBackground(t *testing.T) {
 	_, proxy, f := stsEnv(t)
 	b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, func(o *broker.Options) {
-		// One-hour credentials enter the refresh window a moment after
-		// they are fetched, so the timer fires at once.
-		o.RefreshLead = time.Hour - 500*time.Millisecond
+		// One-hour credentials enter the refresh window 3 s after they are
+		// fetched, so the timer fires soon. (Credentials that are due as
+		// they arrive wait longer, to keep STS calls few: see schedule.)
+		o.RefreshLead = time.Hour - 3*time.Second
 		o.Floor = time.Minute
 	})
 	first, err := b.Credentials(context.Background(), "production")

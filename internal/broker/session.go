@@ -207,7 +207,15 @@ func (b *Broker) SubmitMFA(ctx context.Context, userName, code string) error {
 func (b *Broker) refreshInUse(userName string) {
 	now := b.now()
 	for _, a := range *b.accounts.Load() {
-		if a.cfg.User == userName && now.Sub(time.Unix(0, a.lastUsed.Load())) < b.opts.IdleAfter {
+		if a.cfg.User != userName {
+			continue
+		}
+		// What they failed for (no session) is fixed: the next request
+		// must try again rather than get the old failure.
+		a.mu.Lock()
+		a.failure = nil
+		a.mu.Unlock()
+		if now.Sub(time.Unix(0, a.lastUsed.Load())) < b.opts.IdleAfter {
 			b.refreshAsync(a)
 		}
 	}

@@ -190,6 +190,16 @@ func (c *Client) ConsoleLink(ctx context.Context, account, region string) (serve
 	return l, err
 }
 
+// DashboardLink asks the daemon for a one-time link that opens its browser
+// page. The link lets one browser in: do not share it.
+func (c *Client) DashboardLink(ctx context.Context) (string, error) {
+	var l struct {
+		URL string `json:"url"`
+	}
+	err := c.do(ctx, http.MethodPost, "/v1/dashboard-link", nil, &l)
+	return l.URL, err
+}
+
 // ECSCreds is the body of the ECS credentials endpoint.
 type ECSCreds struct {
 	AccessKeyID     string `json:"AccessKeyId"`

@@ -58,6 +58,11 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 			return name, "", methodNotAllowed(w, "POST")
 		}
 		return name, "", s.serveDiscover(w, r)
+	case "dashboard-link":
+		if r.Method != http.MethodPost {
+			return name, "", methodNotAllowed(w, "POST")
+		}
+		return name, "", s.serveDashboardLink(w, r)
 	}
 	return "unknown", "", writeError(w, http.StatusNotFound, "not_found", "the control API has no such call; is `hopd` newer than the running daemon? restart it")
 }
@@ -183,4 +188,21 @@ func (s *Server) serveDiscover(w http.ResponseWriter, r *http.Request) int {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return http.StatusNoContent
+}
+
+// serveDashboardLink hands `hopd dashboard` a one-time link to the browser
+// page. The link is a credential for the page, so like credentials it is
+// only ever written to the response.
+func (s *Server) serveDashboardLink(w http.ResponseWriter, r *http.Request) int {
+	_, _ = io.Copy(io.Discard, r.Body)
+	if s.opts.DashboardLink == nil {
+		return writeError(w, http.StatusNotFound, "not_found", "this hopd has no dashboard; is `hopd` newer than the running daemon? restart it")
+	}
+	url, err := s.opts.DashboardLink(r.Context())
+	if err != nil {
+		return writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+	}
+	return writeValue(w, struct {
+		URL string `json:"url"`
+	}{url})
 }

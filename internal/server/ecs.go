@@ -42,6 +42,9 @@ func (s *Server) serveECS(w http.ResponseWriter, r *http.Request, name string) (
 	clear(b) // the pool outlives the request; leave no secret in it
 	*bp = b
 	bufPool.Put(bp)
+	if s.opts.OnServe != nil {
+		s.onServe(r, name, "ecs")
+	}
 	return "ecs", name, http.StatusOK
 }
 

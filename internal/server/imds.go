@@ -154,6 +154,9 @@ func (h *imdsHandler) serveCreds(w http.ResponseWriter, r *http.Request, a *conf
 	clear(b)
 	*bp = b
 	bufPool.Put(bp)
+	if h.s.opts.OnServe != nil {
+		h.s.onServe(r, a.Name, "imds")
+	}
 	return http.StatusOK
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -36,6 +37,9 @@ type DaemonInfo struct {
 	Started     time.Time `json:"started"`
 	// Discovery is the state of account discovery; nil when it is off.
 	Discovery *DiscoveryInfo `json:"discovery,omitempty"`
+	// Goroutines is runtime.NumGoroutine(), for leak checks (the fault
+	// tests) and bug reports.
+	Goroutines int `json:"goroutines,omitempty"`
 }
 
 // DiscoveryInfo says how account discovery from AWS Organizations is doing.
@@ -70,6 +74,14 @@ type Options struct {
 	// Discover answers POST /v1/discover: list the organization's accounts
 	// now. Its error, one line a person can act on, is answered with 502.
 	Discover func(ctx context.Context) error
+	// OnServe, when set, is called after credentials were served: the
+	// account, the endpoint ("ecs" or "imds") and what is known of the
+	// client's connection. It runs on the request's goroutine, on the hot
+	// path, so it must be quick and never block.
+	OnServe func(account, endpoint string, peer PeerInfo)
+	// DashboardLink answers POST /v1/dashboard-link with a one-time URL
+	// that opens the browser page; its error is answered with 503.
+	DashboardLink func(ctx context.Context) (string, error)
 }
 
 // ConsoleLink is a console sign-in URL and how to open it. The URL carries
@@ -77,6 +89,25 @@ type Options struct {
 type ConsoleLink struct {
 	URL     string `json:"url"`
 	Browser string `json:"browser,omitempty"` // the account's browser command template, "" for the default browser
+}
+
+// PeerInfo is what the server knows of a client's connection at no cost:
+// its two ends. On Linux the process behind Remote can be looked up later,
+// off the request path.
+type PeerInfo struct {
+	Remote netip.AddrPort // the client's end
+	Local  netip.AddrPort // hopd's end
+}
+
+// onServe tells Options.OnServe that account's credentials were served on
+// endpoint.
+func (s *Server) onServe(r *http.Request, account, endpoint string) {
+	var p PeerInfo
+	p.Remote, _ = netip.ParseAddrPort(r.RemoteAddr)
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok {
+		p.Local = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))
+	}
+	s.opts.OnServe(account, endpoint, p)
 }
 
 // IMDSHost is the loopback address every IMDS listener binds; SDKs are

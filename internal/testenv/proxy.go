@@ -23,10 +23,13 @@ type STSProxy struct {
 	srv     *httptest.Server
 	closing chan struct{} // closed at cleanup, to release delayed requests
 
-	mu     sync.Mutex
-	counts map[string]int
-	delay  time.Duration
-	down   bool
+	mu        sync.Mutex
+	counts    map[string]int
+	delay     time.Duration
+	down      bool
+	rejectMFA string // a TokenCode that GetSessionToken refuses
+
+	faults proxyFaults // throttling and rewritten expirations; see proxyfault.go
 }
 
 // CountingProxy starts a proxy in front of target (for example Moto.URL) and
@@ -73,7 +76,12 @@ func (p *STSProxy) handler(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		p.count(action(r, body))
+		act := action(r, body)
+		p.count(act)
+		if act == "GetSessionToken" && p.rejects(r, body) {
+			writeMFARefusal(w)
+			return
+		}
 		if delay > 0 {
 			select {
 			case <-time.After(delay):
@@ -84,7 +92,7 @@ func (p *STSProxy) handler(next http.Handler) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, r)
+		p.faults.serve(w, r, act, next)
 	})
 }
 
@@ -157,4 +165,42 @@ func (p *STSProxy) SetDown(down bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.down = down
+}
+
+// SetRejectMFACode makes GetSessionToken calls with this TokenCode fail as
+// AWS fails a wrong MFA code (403 AccessDenied), since moto accepts any
+// code. "" turns it off. Refused calls are counted.
+func (p *STSProxy) SetRejectMFACode(code string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rejectMFA = code
+}
+
+func (p *STSProxy) rejects(r *http.Request, body []byte) bool {
+	p.mu.Lock()
+	code := p.rejectMFA
+	p.mu.Unlock()
+	if code == "" {
+		return false
+	}
+	if r.URL.Query().Get("TokenCode") == code {
+		return true
+	}
+	form, err := url.ParseQuery(string(body))
+	return err == nil && form.Get("TokenCode") == code
+}
+
+// writeMFARefusal answers as STS does when the MFA code is wrong.
+func writeMFARefusal(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = io.WriteString(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error>
+    <Type>Sender</Type>
+    <Code>AccessDenied</Code>
+    <Message>MultiFactorAuthentication failed with invalid MFA one time pass code. </Message>
+  </Error>
+  <RequestId>00000000-0000-4000-8000-000000000000</RequestId>
+</ErrorResponse>
+`)
 }

@@ -57,6 +57,7 @@ const (
 	Reload
 	ToggleAutostart
 	Quit
+	OpenDashboard
 )
 
 // Action is a click: what to do, and for which account (or console user)
@@ -117,7 +118,9 @@ func Build(s State) Menu {
 	if needsMFA(s) {
 		m.Items = append(m.Items, Item{Label: "Enter MFA code…", Action: Action{Kind: EnterMFA}})
 	}
-	m.Items = append(m.Items, Item{Label: "Reload config", Action: Action{Kind: Reload}})
+	m.Items = append(m.Items,
+		Item{Label: "Open dashboard", Tooltip: "hopd's page in the browser: accounts, MFA code, consoles", Action: Action{Kind: OpenDashboard}},
+		Item{Label: "Reload config", Action: Action{Kind: Reload}})
 	if s.Autostart != nil {
 		m.Items = append(m.Items, Item{Label: "Start at login", Tooltip: "start hopd when you log in (hopd autostart)",
 			Checkable: true, Checked: *s.Autostart, Action: Action{Kind: ToggleAutostart}})

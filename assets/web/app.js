@@ -1,0 +1,287 @@
+// hopd's dashboard: renders /api/status, follows /api/events, and sends the
+// page's few actions. Everything is built with textContent, never HTML, so
+// no name from a config can become markup.
+'use strict';
+
+(() => {
+  const csrf = document.querySelector('meta[name="hopd-csrf"]').content;
+  const $ = (id) => document.getElementById(id);
+
+  let view = null;       // the last status from hopd
+  let clockOffset = 0;   // hopd's clock minus ours, in ms
+  let ended = false;     // the session is gone: stop talking to hopd
+  const notes = new Map(); // account -> {text, bad}: the last button's outcome
+
+  // el builds an element: el('span', {className: 'x'}, 'text', child...).
+  function el(tag, props, ...children) {
+    const e = document.createElement(tag);
+    Object.assign(e, props || {});
+    for (const c of children) {
+      if (c !== null && c !== undefined) e.append(c);
+    }
+    return e;
+  }
+
+  const now = () => Date.now() + clockOffset;
+  const hhmm = (t) => new Date(t).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+  const hhmmss = (t) => new Date(t).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', second: '2-digit'});
+
+  // until says how long until t, as a person reads it.
+  function until(t) {
+    const ms = Date.parse(t) - now();
+    if (ms <= 0) return 'expired';
+    const min = Math.floor(ms / 60000);
+    if (min < 1) return 'in less than a minute';
+    if (min < 60) return `in ${min} min`;
+    return `in ${Math.floor(min / 60)} h ${String(min % 60).padStart(2, '0')} min`;
+  }
+
+  function expiresText(t) {
+    const left = until(t);
+    return left === 'expired' ? `expired at ${hhmm(t)}` : `expires at ${hhmm(t)} (${left})`;
+  }
+
+  const stateLabel = {
+    fresh: 'fresh',
+    refreshing: 'refreshing…',
+    idle: 'not fetched yet',
+    expired: 'expired',
+    error: 'error',
+  };
+
+  function sessionLine(v) {
+    const line = $('session');
+    line.classList.remove('needs');
+    const waiting = v.users.filter((u) => u.needs_code);
+    if (waiting.length) {
+      line.classList.add('needs');
+      line.textContent = 'MFA code needed' + (v.users.length > 1 ? ` for ${waiting.map((u) => u.name).join(', ')}` : '');
+      return;
+    }
+    const parts = v.users.filter((u) => u.state === 'ok' && u.session_expires).map((u) =>
+      (v.users.length > 1 ? `${u.name}: ` : '') + `Session valid until ${hhmm(u.session_expires)} (${until(u.session_expires)})`);
+    const broken = v.users.filter((u) => u.state === 'error' || u.state === 'no-keys');
+    if (broken.length) {
+      line.textContent = broken.map((u) => `${u.name}: ${u.last_error || u.state}`).join(' · ');
+      line.classList.add('needs');
+      return;
+    }
+    line.textContent = parts.length ? parts.join(' · ') : 'No session yet: it starts when an account is first used';
+  }
+
+  function renderMFA(v) {
+    const waiting = v.users.filter((u) => u.needs_code);
+    const section = $('mfa');
+    section.hidden = waiting.length === 0;
+    if (!waiting.length) return;
+    const select = $('mfa-user');
+    const names = waiting.map((u) => u.name);
+    const have = Array.from(select.options, (o) => o.value);
+    if (have.join('\n') !== names.join('\n')) {
+      select.replaceChildren(...names.map((n) => el('option', {value: n, textContent: n})));
+    }
+    select.hidden = names.length < 2;
+    $('mfa-user-name').textContent = names.length < 2 ? names[0] : '';
+    const why = waiting.find((u) => u.last_error);
+    const msg = $('mfa-message');
+    if (why && !msg.textContent) {
+      msg.textContent = why.last_error;
+      msg.className = 'message bad';
+    }
+  }
+
+  function clientItem(c) {
+    const who = c.process ? `${c.process} (pid ${c.pid})` : c.remote;
+    return el('li', {className: 'client'},
+      el('time', {dateTime: c.time, textContent: hhmmss(c.time)}),
+      el('span', {className: 'endpoint', textContent: c.endpoint}),
+      el('span', {className: 'proc', textContent: who}),
+      el('span', {textContent: c.requests === 1 ? '1 request' : `${c.requests} requests`}));
+  }
+
+  function accountItem(a) {
+    const stripe = el('div', {className: 'stripe'});
+    if (/^#[0-9a-f]{6}$/i.test(a.color)) stripe.style.backgroundColor = a.color;
+    const badge = el('span', {className: `badge ${a.state}`, textContent: stateLabel[a.state] || a.state});
+    const state = el('div', {className: 'state'}, badge);
+    if (a.expires) {
+      state.append(el('span', {className: 'expires', textContent: expiresText(a.expires)}));
+      state.lastChild.dataset.expires = a.expires;
+    }
+    const body = el('div', {className: 'body'},
+      el('div', {className: 'title'},
+        el('h3', {className: 'name', textContent: a.name}),
+        el('span', {className: 'meta', textContent: `${a.id} · ${a.role} · ${a.region}` + (a.imds_port ? ` · IMDS :${a.imds_port}` : '')})),
+      state);
+    if (a.state === 'error' && a.last_error) body.append(el('p', {className: 'error', textContent: a.last_error}));
+    if (a.clients && a.clients.length) {
+      body.append(el('ul', {className: 'clients', title: 'the last programs that fetched these credentials'}, ...a.clients.map(clientItem)));
+    }
+    const button = el('button', {type: 'button', className: 'open-console', textContent: 'Open console'});
+    button.setAttribute('aria-label', `Open the AWS console of ${a.name}`);
+    button.addEventListener('click', () => openConsole(a.name, button));
+    const note = notes.get(a.name);
+    const actions = el('div', {className: 'actions'}, button,
+      el('span', {className: 'action-message' + (note && note.bad ? ' bad' : ''), textContent: note ? note.text : ''}));
+    const li = el('li', {className: 'account'}, stripe, body, actions);
+    li.dataset.account = a.name;
+    li.dataset.state = a.state;
+    return li;
+  }
+
+  function render(v) {
+    view = v;
+    clockOffset = Date.parse(v.now) - Date.now();
+    $('version').textContent = v.version ? `version ${v.version}` : '';
+    $('config-path').textContent = v.config_path ? `Config: ${v.config_path}` : '';
+    sessionLine(v);
+    renderMFA(v);
+    const problem = $('problem');
+    problem.hidden = !v.config_error;
+    problem.textContent = v.config_error ? `The config file has an error; the last good config stays in force:\n${v.config_error}` : '';
+    $('accounts').replaceChildren(...v.accounts.map(accountItem));
+    $('no-accounts').hidden = v.accounts.length > 0;
+  }
+
+  // tick keeps the countdowns true between updates.
+  function tick() {
+    if (!view) return;
+    for (const e of document.querySelectorAll('[data-expires]')) e.textContent = expiresText(e.dataset.expires);
+    sessionLine(view);
+  }
+
+  function flash(text) {
+    const f = $('flash');
+    f.textContent = text;
+    f.hidden = false;
+    clearTimeout(flash.timer);
+    flash.timer = setTimeout(() => { f.hidden = true; }, 8000);
+  }
+
+  function sessionEnded() {
+    ended = true;
+    $('live').classList.remove('on');
+    $('live').textContent = 'disconnected';
+    const p = $('problem');
+    p.hidden = false;
+    p.textContent = 'This dashboard session has ended (hopd restarted, or the session expired). ' +
+      'Choose Open dashboard in hopd\'s tray menu, or run `hopd dashboard`, to open it again.';
+    for (const b of document.querySelectorAll('button, input')) b.disabled = true;
+  }
+
+  async function post(path, body) {
+    const r = await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: {'Content-Type': 'application/json', 'X-Hopd-Csrf': csrf},
+      body: JSON.stringify(body),
+    });
+    let data = null;
+    if (r.status !== 204) {
+      try { data = await r.json(); } catch (e) { data = null; }
+    }
+    if (r.status === 401) sessionEnded();
+    return {ok: r.ok, data, message: (data && data.message) || `hopd answered ${r.status}`};
+  }
+
+  async function openConsole(name, button) {
+    button.disabled = true;
+    notes.set(name, {text: 'Signing in…'});
+    if (view) render(view);
+    try {
+      const r = await post('/api/console', {account: name});
+      notes.set(name, r.ok ? {text: 'Opened in the browser.'} : {text: r.message, bad: true});
+    } catch (e) {
+      notes.set(name, {text: 'hopd did not answer; is it running?', bad: true});
+    }
+    if (view) render(view);
+  }
+
+  $('mfa-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const input = $('mfa-code');
+    const msg = $('mfa-message');
+    const code = input.value.trim();
+    if (!/^[0-9]{6}$/.test(code)) {
+      msg.textContent = 'An MFA code is 6 digits.';
+      msg.className = 'message bad';
+      input.focus();
+      return;
+    }
+    const select = $('mfa-user');
+    const user = select.value || '';
+    $('mfa-submit').disabled = true;
+    msg.textContent = 'Checking the code…';
+    msg.className = 'message';
+    try {
+      const r = await post('/api/mfa', {user, code});
+      input.value = '';
+      if (r.ok) {
+        msg.textContent = '';
+        flash('Code accepted: the session has started.');
+        if (r.data) render(r.data);
+      } else {
+        msg.textContent = r.message;
+        msg.className = 'message bad';
+        input.focus();
+      }
+    } catch (e) {
+      msg.textContent = 'hopd did not answer; is it running?';
+      msg.className = 'message bad';
+    } finally {
+      $('mfa-submit').disabled = false;
+    }
+  });
+
+  $('reload').addEventListener('click', async () => {
+    const b = $('reload');
+    b.disabled = true;
+    try {
+      const r = await post('/api/reload', {});
+      if (r.ok) {
+        flash('Config re-read.');
+        if (r.data) render(r.data);
+      } else {
+        const p = $('problem');
+        p.hidden = false;
+        p.textContent = r.message;
+      }
+    } finally {
+      b.disabled = ended;
+    }
+  });
+
+  // follow keeps the page up to date with server-sent events; the browser
+  // reconnects by itself after a network error, but not after an error
+  // answer, which is how a session that has ended shows.
+  function follow() {
+    const es = new EventSource('/api/events');
+    const live = $('live');
+    es.addEventListener('status', (e) => {
+      live.classList.add('on');
+      live.textContent = 'live';
+      render(JSON.parse(e.data));
+    });
+    es.addEventListener('error', async () => {
+      live.classList.remove('on');
+      live.textContent = 'reconnecting';
+      if (es.readyState !== EventSource.CLOSED) return;
+      try {
+        const r = await fetch('/api/status', {credentials: 'same-origin', cache: 'no-store'});
+        if (r.status === 401) {
+          sessionEnded();
+          return;
+        }
+      } catch (e) { /* hopd is down: try again below */ }
+      setTimeout(follow, 3000);
+    });
+  }
+
+  fetch('/api/status', {credentials: 'same-origin', cache: 'no-store'})
+    .then((r) => (r.status === 401 ? (sessionEnded(), null) : r.json()))
+    .then((v) => { if (v) render(v); })
+    .catch(() => {});
+  follow();
+  setInterval(tick, 1000);
+})();

@@ -1,0 +1,354 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/hopd/hopd/internal/testenv"
+)
+
+var updateScreenshots = flag.Bool("update-screenshots", false, "write docs/dashboard.png and docs/dashboard-mfa.png from TestDashboard")
+
+// newBrowser starts Debian's headless Chromium with a fresh profile and
+// returns a chromedp context on a tab; flags are added to the usual ones.
+func newBrowser(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		testenv.Missing(t, "chromium (apt-get install chromium)", err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // the sandbox needs user namespaces that test machines may not allow
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(1100, 820),
+	)
+	opts = append(opts, flags...)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(acancel)
+	cctx, ccancel := chromedp.NewContext(actx)
+	t.Cleanup(ccancel)
+	return cctx
+}
+
+// js evaluates a JavaScript expression in the page and returns its value.
+func js[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluating %s in the page: %v", expr, err)
+	}
+	return v
+}
+
+// waitPage polls a JavaScript condition in the page until it holds, or
+// fails naming what was awaited and what the page shows. A navigation
+// while it polls (the login page moving on) only restarts the poll.
+func waitPage(t *testing.T, ctx context.Context, within time.Duration, cond, what string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond,
+			chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+			t.Fatalf("%s: not within %s (%v); the page shows:\n%s", what, within, err, text)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// clickPage clicks the element selected by css.
+func clickPage(t *testing.T, ctx context.Context, css string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible)); err != nil {
+		t.Fatalf("clicking %s: %v", css, err)
+	}
+}
+
+// screenshot writes the browser's viewport to docs/name with -update-screenshots.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if !*updateScreenshots {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("taking the screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(testenv.RepoRoot(t), "docs", name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", path)
+}
+
+// dashboardConfig is d's config with an MFA device, a colour per account,
+// console sign-in at f, and the accounts in browsers opening with their
+// opener.
+func (d *daemon) dashboardConfig(f *federation, browsers map[string]opener) string {
+	cfg := d.config(d.accounts)
+	cfg = strings.Replace(cfg, "\n\n[user]\n", fmt.Sprintf("\nsignin_url = %q\n\n[user]\n", f.Endpoint()), 1)
+	colors := []string{"#d13212", "#1d8102", "#8c4fff"}
+	for i, a := range d.accounts {
+		extra := fmt.Sprintf("color = %q\n", colors[i%len(colors)])
+		if o, ok := browsers[a.Name]; ok {
+			extra += fmt.Sprintf("browser = %q\n", o.template())
+		}
+		cfg = strings.Replace(cfg, fmt.Sprintf("name = %q\n", a.Name), fmt.Sprintf("name = %q\n", a.Name)+extra, 1)
+	}
+	return cfg
+}
+
+// pageAccount is an account as the page shows it.
+type pageAccount struct {
+	Name    string   `json:"name"`
+	State   string   `json:"state"`
+	Badge   string   `json:"badge"`
+	Clients []string `json:"clients"`
+}
+
+const readAccounts = `Array.from(document.querySelectorAll('#accounts li.account'), li => ({
+	name: li.dataset.account,
+	state: li.dataset.state,
+	badge: li.querySelector('.badge').textContent,
+	clients: Array.from(li.querySelectorAll('.clients li'), c => c.textContent),
+}))`
+
+// TestDashboard drives the browser page in a real Chromium: the one-time
+// link opens it once, it shows every account and its state, a wrong MFA
+// code is refused and a right one starts the session, the page follows
+// the state without a reload, names the clients that fetched credentials,
+// opens a console, re-reads the config, and never holds a secret. The user
+// is told on the desktop, once, that a code is needed.
+func TestDashboard(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, options{mfa: true})
+	f := startFederation(t, d.moto)
+	o := newOpener(t)
+	d.writeConfig(d.dashboardConfig(f, map[string]opener{"staging": o}))
+	d.setKeys(iamKeyID, iamSecret)
+	notes := ownNotifications(t, d.keyEnv)
+	d.start()
+
+	// A client asks: the user comes to need a code, and the desktop says so.
+	if r := d.ecs("production"); r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "hopd mfa") {
+		t.Fatalf("GET /creds/production before any MFA code: %d %s; want a 503 naming `hopd mfa`", r.status, r.body)
+	}
+	eventually(t, 10*time.Second, func() string {
+		if notes.count(d.user) == 0 {
+			return "no desktop notification asked for an MFA code for " + d.user
+		}
+		return ""
+	})
+	for range 3 {
+		d.ecs("production")
+	}
+
+	link := strings.TrimSpace(d.mustRun("dashboard", "--print"))
+	if !strings.HasPrefix(link, "http://"+d.listen+"/login?t=") {
+		t.Fatalf("hopd dashboard --print printed %q; want a one-time link on %s", link, d.listen)
+	}
+	ctx := newBrowser(t)
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(link))
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("opening the one-time link: %v (status %v)", err, resp)
+	}
+	waitPage(t, ctx, 15*time.Second, `document.querySelectorAll('#accounts li.account').length === 3 && !document.getElementById('mfa').hidden`,
+		"the page lists three accounts and asks for an MFA code")
+	if loc := js[string](t, ctx, `location.pathname`); loc != "/" {
+		t.Errorf("after the link the browser is at %s; want /", loc)
+	}
+	var shown []pageAccount
+	if err := json.Unmarshal([]byte(js[string](t, ctx, `JSON.stringify(`+readAccounts+`)`)), &shown); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range d.accounts {
+		if i >= len(shown) || shown[i].Name != a.Name || shown[i].State == "fresh" || shown[i].Badge == "" {
+			t.Errorf("the page shows accounts %+v; want %s at %d, not fresh before the session, with its state", shown, a.Name, i)
+		}
+	}
+	if s := js[string](t, ctx, `document.getElementById('session').textContent`); s != "MFA code needed" {
+		t.Errorf("the session line says %q; want MFA code needed", s)
+	}
+	screenshot(t, ctx, "dashboard-mfa.png")
+	// Marks this page load: a reload would lose it.
+	js[bool](t, ctx, `window.sameLoad = true`)
+
+	// A wrong code is refused and asked for again.
+	d.proxy.SetRejectMFACode("111111")
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#mfa-code"), "111111")); err != nil {
+		t.Fatal(err)
+	}
+	clickPage(t, ctx, "#mfa-submit")
+	waitPage(t, ctx, 20*time.Second, `document.getElementById('mfa-message').textContent.includes('not accepted')`,
+		"the page says the wrong code was not accepted")
+	if got := d.userState(); got != "needs-mfa" {
+		t.Errorf("after a wrong code the user is %q; want needs-mfa", got)
+	}
+	if n := d.proxy.Count("GetSessionToken"); n != 1 {
+		t.Errorf("one wrong code made %d GetSessionToken calls; want 1", n)
+	}
+	if hidden := js[bool](t, ctx, `document.getElementById('mfa').hidden`); hidden {
+		t.Error("after a wrong code the MFA form is gone; want it asking again")
+	}
+
+	// The right code starts the session; the page follows without a reload.
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#mfa-code"), "123456")); err != nil {
+		t.Fatal(err)
+	}
+	clickPage(t, ctx, "#mfa-submit")
+	waitPage(t, ctx, 20*time.Second, `document.getElementById('mfa').hidden && document.getElementById('session').textContent.startsWith('Session valid until')`,
+		"the page shows the session after the right code")
+	if got := d.userState(); got != "ok" {
+		t.Errorf("after the right code the user is %q; want ok", got)
+	}
+	waitPage(t, ctx, 20*time.Second, `document.querySelector('[data-account=production]').dataset.state === 'fresh'`,
+		"production, which a client asked for, turns fresh on the page")
+
+	// The clients that fetch credentials appear, with their process on Linux.
+	prod := d.waitECS("production")
+	stag := d.waitECS("staging")
+	play := d.waitIMDS("playground")
+	want := "ecs"
+	if runtime.GOOS == "linux" {
+		want = fmt.Sprintf("(pid %d)", os.Getpid())
+	}
+	waitPage(t, ctx, 10*time.Second, fmt.Sprintf(`(() => {
+		const li = document.querySelector('[data-account=production] .clients li');
+		return li && li.textContent.toLowerCase().includes(%q);
+	})()`, want), "production's recent clients name this test process")
+	waitPage(t, ctx, 10*time.Second, fmt.Sprintf(`(() => {
+		const li = document.querySelector('[data-account=playground] .clients li');
+		return li && li.querySelector('.endpoint').textContent === 'imds' && li.textContent.toLowerCase().includes(%q);
+	})()`, want), "playground's recent clients show the IMDS endpoint and this test process")
+	if !js[bool](t, ctx, `window.sameLoad === true`) {
+		t.Error("the page was reloaded; want it to follow the state by itself")
+	}
+
+	// Open console: the account's browser command gets a sign-in URL.
+	clickPage(t, ctx, "[data-account=staging] .open-console")
+	var opened []string
+	eventually(t, 20*time.Second, func() string {
+		if opened = o.urls(); len(opened) == 0 {
+			return "the Open console button did not open staging's browser"
+		}
+		return ""
+	})
+	f.checkLogin(t, parseLogin(t, opened[0]), "us-east-1", d.assumedRoleARN(d.accounts[1]))
+	waitPage(t, ctx, 10*time.Second, `document.querySelector('[data-account=staging] .action-message').textContent === 'Opened in the browser.'`,
+		"the page says the console was opened")
+
+	// Re-read config.
+	before := strings.Count(d.log(), `msg="config reloaded"`)
+	clickPage(t, ctx, "#reload")
+	waitPage(t, ctx, 10*time.Second, `document.getElementById('flash').textContent === 'Config re-read.'`, "the page says the config was re-read")
+	if after := strings.Count(d.log(), `msg="config reloaded"`); after != before+1 {
+		t.Errorf("the log says %d reloads after the button, %d before; want one more", after, before)
+	}
+	screenshot(t, ctx, "dashboard.png")
+
+	// No secret is anywhere in the page or its JSON.
+	page := js[string](t, ctx, `document.documentElement.outerHTML`)
+	status := js[string](t, ctx, `fetch('/api/status').then(r => r.text())`)
+	for _, secret := range []string{iamKeyID, iamSecret, prod.AccessKeyID, prod.SecretAccessKey, prod.Token, stag.SecretAccessKey, stag.Token, play.SecretAccessKey, d.token()} {
+		if strings.Contains(page, secret) || strings.Contains(status, secret) {
+			t.Errorf("the page or /api/status holds a secret (%.6s...)", secret)
+		}
+	}
+	if strings.Contains(d.log(), "111111") || strings.Contains(d.log(), "123456") {
+		t.Error("hopd's log holds an MFA code")
+	}
+	if n := notes.count(d.user); n != 1 {
+		t.Errorf("%d desktop notifications asked for %s's code; want 1: once per time a code is needed", n, d.user)
+	}
+
+	// The one-time link does not work twice.
+	again, err := chromedp.Run(ctx, chromedp.NavigateResponse(link))
+	if err != nil || again.Status != http.StatusForbidden {
+		t.Errorf("opening the used link again: %v (status %v); want 403", err, again)
+	}
+	if text := js[string](t, ctx, `document.body.innerText`); !strings.Contains(text, "has been used") {
+		t.Errorf("opening the used link again shows %q; want it to say the link has been used", text)
+	}
+}
+
+// notifications is a desktop's notification server on the private session
+// bus: it records what hopd asks it to show.
+type notifications struct {
+	mu     sync.Mutex
+	bodies []string
+}
+
+func (n *notifications) GetCapabilities() ([]string, *dbus.Error) { return []string{"body", "actions"}, nil }
+
+func (n *notifications) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.bodies = append(n.bodies, summary+"\n"+body)
+	return uint32(len(n.bodies)), nil
+}
+
+func (n *notifications) CloseNotification(uint32) *dbus.Error { return nil }
+
+// count is how many notifications mentioned user.
+func (n *notifications) count(user string) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := 0
+	for _, b := range n.bodies {
+		if strings.Contains(b, " "+user+" ") {
+			c++
+		}
+	}
+	return c
+}
+
+// ownNotifications becomes the notification server of the bus in env.
+func ownNotifications(t *testing.T, env []string) *notifications {
+	t.Helper()
+	var addr string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "DBUS_SESSION_BUS_ADDRESS="); ok {
+			addr = v
+		}
+	}
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("connecting to the private session bus: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	n := &notifications{}
+	const name, path = "org.freedesktop.Notifications", "/org/freedesktop/Notifications"
+	if err := conn.Export(n, path, name); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("cannot own %s on the private bus (reply %v): %v", name, reply, err)
+	}
+	return n
+}

@@ -1,0 +1,186 @@
+package dashboard
+
+import (
+	"fmt"
+	"os"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/hopd/hopd/internal/server"
+)
+
+// keepClients is how many recent clients the page shows per account.
+const keepClients = 5
+
+// conn names one TCP connection by its two ends.
+type conn struct {
+	client, server netip.AddrPort
+}
+
+// process is the program behind a connection, where the OS can tell.
+type process struct {
+	PID  int
+	Name string
+}
+
+// client is one recent client of an account: requests on one connection
+// to one endpoint count as one client.
+type client struct {
+	conn     conn
+	endpoint string
+	last     time.Time
+	requests int
+	proc     process
+	looked   bool // the process was looked up (found or not)
+}
+
+// clients remembers the last few clients per account. Record is on the
+// credentials hot path, so it only takes a lock and touches a short array;
+// finding the process behind a connection happens on a goroutine of its
+// own, once per connection.
+type clients struct {
+	now  func() time.Time
+	find func([]conn) map[conn]process // the OS's lookup; see proc_*.go
+	wake chan struct{}                 // a new connection waits for its process
+
+	mu        sync.Mutex
+	byAccount map[string]*[keepClients]client
+}
+
+func newClients(now func() time.Time) *clients {
+	return &clients{now: now, find: findProcesses, wake: make(chan struct{}, 1), byAccount: map[string]*[keepClients]client{}}
+}
+
+// record notes that account's credentials were served on endpoint to peer.
+func (c *clients) record(account, endpoint string, peer server.PeerInfo) {
+	now := c.now()
+	k := conn{peer.Remote, peer.Local}
+	c.mu.Lock()
+	list := c.byAccount[account]
+	if list == nil {
+		list = new([keepClients]client)
+		c.byAccount[account] = list
+	}
+	i := 0
+	for ; i < keepClients-1; i++ {
+		if list[i].conn == k && list[i].endpoint == endpoint {
+			break
+		}
+	}
+	e := list[i]
+	fresh := e.conn != k || e.endpoint != endpoint
+	if fresh {
+		e = client{conn: k, endpoint: endpoint}
+	}
+	e.last = now
+	e.requests++
+	// Move it to the front; the last slot drops out when it is new.
+	copy(list[1:i+1], list[:i])
+	list[0] = e
+	c.mu.Unlock()
+	if fresh {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// lookupGap spaces the lookups: a burst of new connections costs a few
+// scans of /proc, not one each.
+const lookupGap = 250 * time.Millisecond
+
+// resolve looks up the processes of connections not looked up yet, and
+// calls changed after each round, until done is closed.
+func (c *clients) resolve(done <-chan struct{}, changed func()) {
+	for {
+		select {
+		case <-done:
+			return
+		case <-c.wake:
+		}
+		c.lookUp()
+		changed()
+		select {
+		case <-done:
+			return
+		case <-time.After(lookupGap):
+		}
+	}
+}
+
+func (c *clients) lookUp() {
+	var todo []conn
+	c.mu.Lock()
+	for _, list := range c.byAccount {
+		for _, e := range list {
+			if e.requests > 0 && !e.looked {
+				todo = append(todo, e.conn)
+			}
+		}
+	}
+	c.mu.Unlock()
+	if len(todo) == 0 {
+		return
+	}
+	found := c.find(todo)
+	fmt.Fprintf(os.Stderr, "DEBUG lookUp todo=%v found=%v\n", todo, found)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, list := range c.byAccount {
+		for i := range list {
+			e := &list[i]
+			if e.requests == 0 || e.looked {
+				continue
+			}
+			for _, t := range todo {
+				if e.conn == t {
+					e.proc, e.looked = found[t], true
+				}
+			}
+		}
+	}
+}
+
+// clientView is a recent client as the page shows it.
+type clientView struct {
+	Time     time.Time `json:"time"`
+	Endpoint string    `json:"endpoint"`
+	Remote   string    `json:"remote"`
+	PID      int       `json:"pid,omitempty"`
+	Process  string    `json:"process,omitempty"`
+	Requests int       `json:"requests"`
+}
+
+// recent lists account's recent clients, newest first.
+func (c *clients) recent(account string) []clientView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	list := c.byAccount[account]
+	views := []clientView{}
+	if list == nil {
+		return views
+	}
+	for _, e := range list {
+		if e.requests == 0 {
+			break
+		}
+		views = append(views, clientView{
+			Time: e.last, Endpoint: e.endpoint, Remote: e.conn.client.String(),
+			PID: e.proc.PID, Process: e.proc.Name, Requests: e.requests,
+		})
+	}
+	return views
+}
+
+// forget drops the accounts that are gone from the config.
+func (c *clients) forget(keep map[string]bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for name := range c.byAccount {
+		if !keep[name] {
+			delete(c.byAccount, name)
+		}
+	}
+}
