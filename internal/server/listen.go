@@ -62,6 +62,7 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		ConnContext:       s.ConnContext,
+		ConnState:         s.fresh.track,
 		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
@@ -95,7 +96,7 @@ func (s *Server) Serve(ctx context.Context, cfg *config.Config) error {
 		return &ListenError{Addr: addr, Err: err}
 	}
 	srv := s.newHTTPServer(s.Handler())
-	s.mainSrv, s.addr, s.listen = srv, ln.Addr(), cfg.Listen
+	s.mainSrv, s.mainLn, s.addr, s.listen = srv, ln, ln.Addr(), cfg.Listen
 	s.mu.Unlock()
 
 	for _, err := range s.Apply(cfg) {
@@ -120,8 +121,10 @@ func (s *Server) shutdown() {
 	s.mu.Lock()
 	s.closed = true
 	servers := []*http.Server{s.mainSrv}
+	listeners := []net.Listener{s.mainLn}
 	for _, l := range s.imds {
 		servers = append(servers, l.srv)
+		listeners = append(listeners, l.ln)
 	}
 	s.imds = map[int]*imdsListener{}
 	s.addr = nil
@@ -129,6 +132,14 @@ func (s *Server) shutdown() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	// Stop accepting, then let every accepted connection have its first
+	// answer before Shutdown, which would drop it (see freshConns).
+	for _, ln := range listeners {
+		_ = ln.Close()
+	}
+	drain, cancelDrain := context.WithTimeout(ctx, time.Second)
+	s.fresh.wait(drain)
+	cancelDrain()
 	for _, srv := range servers {
 		s.bg.Go(func() { stopGracefully(ctx, srv) })
 	}

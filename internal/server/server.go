@@ -130,6 +130,8 @@ type Server struct {
 
 	mu      sync.Mutex
 	mainSrv *http.Server
+	mainLn  net.Listener
+	fresh   freshConns
 	addr    net.Addr
 	listen  string
 	imds    map[int]*imdsListener
