@@ -173,6 +173,37 @@ func TestDashboard(t *testing.T) {
 	if !strings.HasPrefix(link, "http://"+d.listen+"/login?t=") {
 		t.Fatalf("hopd dashboard --print printed %q; want a one-time link on %s", link, d.listen)
 	}
+	t.Run("command line", func(t *testing.T) {
+		b := newOpener(t)
+		if r := d.run("dashboard", "--browser", b.template()); r.code != 0 {
+			t.Errorf("hopd dashboard --browser: exit %d: %s", r.code, r.stderr)
+		}
+		if got := b.urls(); len(got) != 1 || !strings.HasPrefix(got[0], "http://"+d.listen+"/login?t=") || got[0] == link {
+			t.Errorf("hopd dashboard --browser gave the browser %v; want one new one-time link", got)
+		}
+		if out := d.mustRun("dashboard", "--help"); !strings.Contains(out, "one-time link") {
+			t.Errorf("hopd dashboard --help does not explain the one-time link:\n%s", out)
+		}
+		noDaemon := append(d.hopdEnv(), "HOPD_STATE_DIR="+filepath.Join(t.TempDir(), "state"))
+		for _, tc := range []struct {
+			env  []string
+			args []string
+			want string
+		}{
+			{nil, []string{"dashboard", "now"}, "unknown command"},
+			{nil, []string{"dashboard", "--browser", "firefox"}, "{url}"},
+			{noDaemon, []string{"dashboard"}, "not running"},
+		} {
+			env := tc.env
+			if env == nil {
+				env = d.hopdEnv()
+			}
+			r := runCmd(t, env, "", d.bin, tc.args...)
+			if r.code == 0 || !oneLine(r.stderr) || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("hopd %s: exit %d, stderr %q; want a failure in one line with %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.want)
+			}
+		}
+	})
 	ctx := newBrowser(t)
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(link))
 	if err != nil || resp.Status != http.StatusOK {
@@ -234,6 +265,9 @@ func TestDashboard(t *testing.T) {
 	prod := d.waitECS("production")
 	stag := d.waitECS("staging")
 	play := d.waitIMDS("playground")
+	if n := d.proxy.Count("GetSessionToken"); n != 2 {
+		t.Errorf("a wrong and a right code, then three accounts, made %d GetSessionToken calls; want 2: one code covers every account", n)
+	}
 	want := "ecs"
 	if runtime.GOOS == "linux" {
 		want = fmt.Sprintf("(pid %d)", os.Getpid())
@@ -287,6 +321,23 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("%d desktop notifications asked for %s's code; want 1: once per time a code is needed", n, d.user)
 	}
 
+	// A restart ends the page's session, and the page says so; within the
+	// MFA session's lifetime the new daemon asks for no code.
+	sessions := d.proxy.Count("GetSessionToken")
+	d.stop()
+	d.start()
+	waitPage(t, ctx, 20*time.Second, `document.getElementById('problem').textContent.includes('session has ended')`,
+		"the open page says its session ended when hopd restarted")
+	fresh := strings.TrimSpace(d.mustRun("dashboard", "--print"))
+	if err := chromedp.Do(ctx, chromedp.Navigate(fresh)); err != nil {
+		t.Fatal(err)
+	}
+	waitPage(t, ctx, 15*time.Second, `location.pathname === '/' && document.getElementById('session').textContent.startsWith('Session valid until') && document.getElementById('mfa').hidden`,
+		"after the restart a new link opens the page, and no MFA code is asked for")
+	if n := d.proxy.Count("GetSessionToken") - sessions; n != 0 {
+		t.Errorf("after a restart hopd called GetSessionToken %d times; want 0: the session is cached in the keychain", n)
+	}
+
 	// The one-time link does not work twice.
 	again, err := chromedp.Run(ctx, chromedp.NavigateResponse(link))
 	if err != nil || again.Status != http.StatusForbidden {
@@ -304,7 +355,9 @@ type notifications struct {
 	bodies []string
 }
 
-func (n *notifications) GetCapabilities() ([]string, *dbus.Error) { return []string{"body", "actions"}, nil }
+func (n *notifications) GetCapabilities() ([]string, *dbus.Error) {
+	return []string{"body", "actions"}, nil
+}
 
 func (n *notifications) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
 	n.mu.Lock()

@@ -247,7 +247,7 @@ func TestTrayMenu(t *testing.T) {
 	if status := menu.children[0].label(); status != "No session yet" && !strings.HasPrefix(status, "Session valid until ") {
 		t.Errorf("the menu starts with %q; want the status line", status)
 	}
-	for _, label := range []string{"Reload config", "Quit hopd"} {
+	for _, label := range []string{"Open dashboard", "Reload config", "Quit hopd"} {
 		if _, ok := menu.find(label); !ok {
 			t.Errorf("the menu %v has no %q", menu.labels(), label)
 		}

@@ -85,7 +85,8 @@
     const why = waiting.find((u) => u.last_error);
     const msg = $('mfa-message');
     if (why && !msg.textContent) {
-      msg.textContent = why.last_error;
+      const text = why.last_error.replace(/^an MFA code is needed: /, '');
+      msg.textContent = text.charAt(0).toUpperCase() + text.slice(1);
       msg.className = 'message bad';
     }
   }
@@ -102,7 +103,9 @@
   function accountItem(a) {
     const stripe = el('div', {className: 'stripe'});
     if (/^#[0-9a-f]{6}$/i.test(a.color)) stripe.style.backgroundColor = a.color;
-    const badge = el('span', {className: `badge ${a.state}`, textContent: stateLabel[a.state] || a.state});
+    const badge = a.waiting_for_mfa ?
+      el('span', {className: 'badge waiting', textContent: 'waiting for MFA code'}) :
+      el('span', {className: `badge ${a.state}`, textContent: stateLabel[a.state] || a.state});
     const state = el('div', {className: 'state'}, badge);
     if (a.expires) {
       state.append(el('span', {className: 'expires', textContent: expiresText(a.expires)}));
@@ -113,7 +116,7 @@
         el('h3', {className: 'name', textContent: a.name}),
         el('span', {className: 'meta', textContent: `${a.id} · ${a.role} · ${a.region}` + (a.imds_port ? ` · IMDS :${a.imds_port}` : '')})),
       state);
-    if (a.state === 'error' && a.last_error) body.append(el('p', {className: 'error', textContent: a.last_error}));
+    if (a.state === 'error' && a.last_error && !a.waiting_for_mfa) body.append(el('p', {className: 'error', textContent: a.last_error}));
     if (a.clients && a.clients.length) {
       body.append(el('ul', {className: 'clients', title: 'the last programs that fetched these credentials'}, ...a.clients.map(clientItem)));
     }

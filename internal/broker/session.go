@@ -65,11 +65,8 @@ func (b *Broker) sessionLocked(u *user) (aws.Credentials, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	now := b.now()
-	if !u.loaded {
-		u.loaded = true
-		if s, err := b.keys.Session(u.cfg.Name); err == nil {
-			u.session = &s
-		}
+	if err := b.loadSession(u); err != nil {
+		return aws.Credentials{}, err
 	}
 	if s := u.session; s != nil && s.Expiration.Sub(now) > sessionMargin {
 		return sessionCreds(*s), nil
@@ -92,6 +89,27 @@ func (b *Broker) sessionLocked(u *user) (aws.Credentials, error) {
 		return aws.Credentials{}, err
 	}
 	return sessionCreds(*u.session), nil
+}
+
+// loadSession reads the session cached in the keychain, once. When the
+// keychain cannot be read (locked, not running) it returns why and reads
+// again next time: a valid session may be cached in it, so going on to ask
+// for an MFA code would be wrong. u.mu must be held.
+func (b *Broker) loadSession(u *user) error {
+	if u.loaded {
+		return nil
+	}
+	s, err := b.keys.Session(u.cfg.Name)
+	switch {
+	case err == nil:
+		u.session = &s
+	case errors.Is(err, keychain.ErrNotFound):
+	default:
+		u.lastErr = err.Error()
+		return err
+	}
+	u.loaded = true
+	return nil
 }
 
 // startSession calls GetSessionToken with the user's long-lived keys and

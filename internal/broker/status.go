@@ -33,15 +33,14 @@ func (b *Broker) Status() Status {
 func (b *Broker) userStatus(u *user, now time.Time) UserStatus {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	us := UserStatus{Name: u.cfg.Name, MFA: u.cfg.MFASerial != "", LastError: u.lastErr}
-	if !u.loaded {
-		// Look at the keychain's cached session so status is right from the
-		// first call after a restart, before any account was asked for.
-		u.loaded = true
-		if s, err := b.keys.Session(u.cfg.Name); err == nil {
-			u.session = &s
-		}
+	// Look at the keychain's cached session so status is right from the
+	// first call after a restart, before any account was asked for. A
+	// keychain that cannot be read shows as the user's last error; then
+	// only requests try again, since on a desktop each try may prompt.
+	if u.lastErr == "" {
+		_ = b.loadSession(u)
 	}
+	us := UserStatus{Name: u.cfg.Name, MFA: u.cfg.MFASerial != "", LastError: u.lastErr}
 	switch {
 	case u.session != nil && u.session.Expiration.After(now):
 		us.State = "ok"

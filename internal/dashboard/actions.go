@@ -23,7 +23,7 @@ const maxBody = 4 << 10
 // serveLogin trades a one-time link for a session cookie.
 func (d *Dashboard) serveLogin(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		d.refuse(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "method "+r.Method, "Open the link in a browser.")
+		d.refuse(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "method "+short(r.Method), "Open the link in a browser.")
 		return
 	}
 	id, _, ok := d.sessions.redeem(r.URL.Query().Get("t"))
@@ -47,7 +47,7 @@ func (d *Dashboard) serveLogin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/">` +
-		`<title>hopd</title><link rel="stylesheet" href="/assets/app.css"></head>` +
+		`<title>hopd</title><link rel="icon" href="/assets/favicon.svg"><link rel="stylesheet" href="/assets/app.css"></head>` +
 		`<body><main class="notice"><p>Opening hopd's dashboard… <a href="/">Continue</a></p></main></body></html>`))
 }
 
@@ -107,6 +107,8 @@ func (d *Dashboard) serveMFA(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	msg := strings.ReplaceAll(err.Error(), req.Code, "******")
 	d.log.LogAttrs(ctx, slog.LevelWarn, "MFA code from the dashboard refused", slog.String("user", user), slog.String("err", msg))
+	// The page's form already says that a code is needed.
+	msg = strings.TrimPrefix(msg, broker.ErrNeedMFA.Error()+": ")
 	if _, ok := errors.AsType[*broker.UnavailableError](err); ok {
 		writeError(w, r, http.StatusServiceUnavailable, "unavailable", sentence(msg))
 		return
@@ -202,7 +204,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // errorPage is what a person sees who navigates to a page they may not see.
 var errorPage = template.Must(template.New("error").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8">` +
-	`<title>hopd</title><link rel="stylesheet" href="/assets/app.css"></head>` +
+	`<title>hopd</title><link rel="icon" href="/assets/favicon.svg"><link rel="stylesheet" href="/assets/app.css"></head>` +
 	`<body><main class="notice"><h1>hopd</h1><p id="error">{{.}}</p></main></body></html>`))
 
 // writeError answers {"code","message"}, or a small page for a person's

@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"fmt"
-	"os"
 	"net/netip"
 	"sync"
 	"time"
@@ -125,7 +123,6 @@ func (c *clients) lookUp() {
 		return
 	}
 	found := c.find(todo)
-	fmt.Fprintf(os.Stderr, "DEBUG lookUp todo=%v found=%v\n", todo, found)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, list := range c.byAccount {

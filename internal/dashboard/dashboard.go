@@ -196,7 +196,7 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet {
-		d.refuse(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "method "+r.Method, "This page answers GET, and POST from its own forms.")
+		d.refuse(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "method "+short(r.Method), "This page answers GET, and POST from its own forms.")
 		return
 	}
 	switch p {
@@ -231,7 +231,7 @@ func crossOrigin(r *http.Request) string {
 	case site == "" || site == "same-origin":
 	case site == "none" && r.Method == http.MethodGet && r.URL.Path == "/":
 	default:
-		return "Sec-Fetch-Site " + site
+		return "Sec-Fetch-Site " + short(site)
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
 		return "foreign Origin"
@@ -252,9 +252,17 @@ func badStateChange(r *http.Request, sess *session) string {
 		return "missing or wrong CSRF token"
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		return "Content-Type " + ct
+		return "Content-Type " + short(ct)
 	}
 	return ""
+}
+
+// short keeps what a client sent from filling the log.
+func short(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }
 
 // csrfHeader carries the session's CSRF token on every POST.

@@ -29,7 +29,10 @@ type userView struct {
 
 type accountView struct {
 	broker.AccountStatus
-	Clients []clientView `json:"clients"`
+	// WaitingForMFA: the account's user needs a code, so its credentials
+	// wait for one rather than being broken.
+	WaitingForMFA bool         `json:"waiting_for_mfa"`
+	Clients       []clientView `json:"clients"`
 }
 
 func (d *Dashboard) view() view {
@@ -39,13 +42,20 @@ func (d *Dashboard) view() view {
 		info := d.opts.Info()
 		v.Version, v.ConfigPath, v.ConfigError = info.Version, info.ConfigPath, info.ConfigError
 	}
+	waiting := map[string]bool{}
 	for _, u := range st.Users {
-		v.Users = append(v.Users, userView{UserStatus: u, NeedsCode: u.MFA && u.State != "ok"})
+		need := u.MFA && u.State != "ok"
+		waiting[u.Name] = need
+		v.Users = append(v.Users, userView{UserStatus: u, NeedsCode: need})
 	}
 	names := make(map[string]bool, len(st.Accounts))
 	for _, a := range st.Accounts {
 		names[a.Name] = true
-		v.Accounts = append(v.Accounts, accountView{AccountStatus: a, Clients: d.clients.recent(a.Name)})
+		v.Accounts = append(v.Accounts, accountView{
+			AccountStatus: a,
+			WaitingForMFA: waiting[a.User] && a.State != "fresh" && a.State != "refreshing",
+			Clients:       d.clients.recent(a.Name),
+		})
 	}
 	d.clients.forget(names)
 	return v

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"net/netip"
 	"testing"
 )
@@ -72,4 +73,26 @@ func TestControlDashboardLink(t *testing.T) {
 	wantError(t, serve(t, failing.Handler(), authed(request(t, "POST", "/v1/dashboard-link", testPort, ""))), 503, "unavailable")
 	none := newTestServer(t, newFakeSource())
 	wantError(t, serve(t, none.Handler(), authed(request(t, "POST", "/v1/dashboard-link", testPort, ""))), 404, "not_found")
+}
+
+// BenchmarkECSCachedOnServe is BenchmarkECSCached with an OnServe hook:
+// the difference is what telling the dashboard costs the hot path.
+func BenchmarkECSCachedOnServe(b *testing.B) {
+	n := 0
+	s := newTestServer(b, newFakeSource(), func(o *Options) {
+		o.OnServe = func(string, string, PeerInfo) { n++ }
+	})
+	h := s.Handler()
+	r := authed(request(b, "GET", "/creds/production", testPort, ""))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+	if n == 0 {
+		b.Fatal("OnServe was not called")
+	}
 }

@@ -1,0 +1,17 @@
+package bench
+
+import (
+	"os"
+	"testing"
+
+	"github.com/hopd/hopd/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	// BenchmarkNaive runs this binary again as a script without hopd would
+	// run: a process that does its own AssumeRole.
+	if os.Getenv(naiveEnv) != "" {
+		os.Exit(naiveMain())
+	}
+	testenv.Main(m)
+}
