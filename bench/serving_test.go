@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
@@ -25,12 +26,13 @@ const pacedRate = 2560
 func BenchmarkServing(b *testing.B) {
 	h := startHopd(b, []acct{{name: "production", id: "222222222222", imds: true}})
 	body := h.served("production")
-	floorURL, stop, err := load.Floor(body)
+	floor, err := load.StartFloor(body)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer stop()
-	targets := []load.Target{{Name: "floor", URL: floorURL}, h.ecs("production"), h.imds("production")}
+	defer floor.Close()
+	targets := []load.Target{{Name: "floor", URL: floor.URL}, h.ecs("production"), h.imds("production")}
+	pids := map[string]int{"floor": floor.PID, "ecs": h.pid(), "imds": h.pid()}
 	check := &http.Client{Timeout: 5 * time.Second}
 	for _, t := range targets {
 		if status, _, err := get(check, t); status != http.StatusOK {
@@ -40,13 +42,32 @@ func BenchmarkServing(b *testing.B) {
 	for _, n := range []int{1, 16, 256} {
 		for _, t := range targets {
 			clients := load.NewClients(t, n)
-			b.Run(fmt.Sprintf("closed/clients=%d/%s", n, t.Name), func(b *testing.B) { load.Bench(b, clients) })
+			b.Run(fmt.Sprintf("closed/clients=%d/%s", n, t.Name), func(b *testing.B) {
+				cpuPerRequest(b, pids[t.Name], func() load.Stats { return load.Bench(b, clients) })
+			})
 			clients.Close()
 		}
 	}
 	for _, t := range targets {
 		clients := load.NewClients(t, 256)
-		b.Run(fmt.Sprintf("paced/clients=256/%s", t.Name), func(b *testing.B) { load.BenchPaced(b, clients, pacedRate) })
+		b.Run(fmt.Sprintf("paced/clients=256/%s", t.Name), func(b *testing.B) {
+			cpuPerRequest(b, pids[t.Name], func() load.Stats { return load.BenchPaced(b, clients, pacedRate) })
+		})
 		clients.Close()
+	}
+}
+
+// cpuPerRequest runs measure and, on Linux, reports the CPU time the
+// server process (hopd or the floor) spent per request: its cost, whatever
+// the load generator next to it on the same cores does.
+func cpuPerRequest(b *testing.B, pid int, measure func() load.Stats) {
+	if runtime.GOOS != "linux" {
+		measure()
+		return
+	}
+	before := cpuTime(b, pid)
+	s := measure()
+	if n := s.Requests + s.Errors; n > 0 {
+		b.ReportMetric(float64(cpuTime(b, pid)-before)/float64(time.Microsecond)/float64(n), "server-cpu-us/req")
 	}
 }

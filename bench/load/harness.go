@@ -3,7 +3,6 @@ package load
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,25 +54,6 @@ func Report(b *testing.B, s Stats) {
 }
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
-
-// Floor serves body from the most trivial net/http handler on loopback:
-// what serving costs before anything hopd does, measured in the same run
-// on the same machine. Give it a body of the size hopd serves.
-func Floor(body []byte) (url string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("the floor server cannot listen on loopback: %w", err)
-	}
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-		}),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String() + "/creds/floor", func() { srv.Close() }, nil
-}
 
 // IMDSToken gets an IMDSv2 session token from the IMDS at base
 // (http://127.0.0.1:PORT), valid for six hours.

@@ -23,8 +23,8 @@ const usage = `Usage: loadgen -url URL [flags]
 
 Sends GET URL from concurrent keep-alive clients and prints requests/s,
 p50/p99/p99.9 latency and errors per concurrency level, each next to a
-trivial net/http handler serving a body of the same size on loopback (the
-floor) measured in the same run, and the ratio of the two. Every figure is
+trivial net/http handler serving the same body on loopback in a process of
+its own (the floor), measured in the same run, and the ratio of the two. Every figure is
 the median of -runs runs. make bench runs the full suite (bench/); this
 is for trying one endpoint by hand, for example hopd's ECS endpoint:
 
@@ -64,6 +64,7 @@ func (h headerFlag) Set(v string) error {
 }
 
 func main() {
+	load.ServeFloorIfAsked()
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen: "+err.Error())
 		os.Exit(2)
@@ -119,12 +120,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	floorURL, stop, err := load.Floor(body)
+	f, err := load.StartFloor(body)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	floor := load.Target{Name: "floor", URL: floorURL}
+	defer f.Close()
+	floor := load.Target{Name: "floor", URL: f.URL}
 
 	var rows []row
 	fmt.Printf("%-10s %6s %10s %9s %9s %9s %7s %6s\n", "target", "conc", "req/s", "p50", "p99", "p99.9", "errors", "ratio")

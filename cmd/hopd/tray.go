@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,6 +140,10 @@ func (d *daemon) trayDo(ctx context.Context, a tray.Action, quit context.CancelF
 			return nil // a code came in some other way meanwhile
 		}
 		code, err := tray.AskMFACode(ctx, user)
+		if errors.Is(err, tray.ErrNoDialog) {
+			// The browser page has an MFA form, and a browser is always there.
+			return d.openDashboard(ctx)
+		}
 		if err != nil {
 			return err
 		}

@@ -73,13 +73,17 @@ func Copy(ctx context.Context, text string) error {
 
 var mfaCode = regexp.MustCompile(`^\d{6}$`)
 
+// ErrNoDialog means no program to ask for a code is installed; the caller
+// can offer another way in, such as the browser page.
+var ErrNoDialog = errors.New("no dialog program found (zenity or kdialog): run `hopd mfa` in a terminal")
+
 // AskMFACode asks the person for a 6-digit MFA code in a small dialog. The
 // code comes back on the dialog's standard output. It returns ErrCanceled
 // when the dialog is closed.
 func AskMFACode(ctx context.Context, user string) (string, error) {
 	argv, ok := pick(promptTools(user), runtime.GOOS, os.Getenv, exec.LookPath)
 	if !ok {
-		return "", errors.New("no dialog program found (zenity or kdialog): run `hopd mfa` in a terminal")
+		return "", ErrNoDialog
 	}
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
