@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 
 	"github.com/hopd/hopd/internal/tray/icon"
+
+	"github.com/hopd/hopd/internal/atomicfile"
 )
 
 func main() {
@@ -35,7 +37,7 @@ func write(dir string) error {
 			name + "-template.png": icon.PNG(icon.Template(s, 36)),
 		}
 		for file, data := range files {
-			if err := writeAtomic(filepath.Join(dir, file), data); err != nil {
+			if err := atomicfile.Write(filepath.Join(dir, file), data, 0o644); err != nil {
 				return err
 			}
 		}
@@ -49,23 +51,4 @@ func sizes(draw func(int) *image.NRGBA, ns ...int) []*image.NRGBA {
 		imgs[i] = draw(n)
 	}
 	return imgs
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w (run from the repository root, or pass -dir)", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

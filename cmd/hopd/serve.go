@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/hopd/hopd/internal/atomicfile"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
@@ -121,7 +122,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	}
 	defer lock.Unlock()
 	// The pid, for a second hopd to name, before daemon.json exists.
-	if err := writeFileAtomic(pidFile(stateDir), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(pidFile(stateDir), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		return err
 	}
 	defer os.Remove(pidFile(stateDir))
@@ -324,29 +325,5 @@ func alreadyRunning(stateDir string) error {
 // writeDaemonFile writes daemon.json atomically so a reader never sees half.
 func writeDaemonFile(stateDir string, d client.Daemon) error {
 	data, _ := json.Marshal(d)
-	return writeFileAtomic(client.DaemonFile(stateDir), data, 0o600)
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid()))
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(client.DaemonFile(stateDir), data, 0o600)
 }

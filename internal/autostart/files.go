@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/hopd/hopd/internal/atomicfile"
 )
 
 // marker is in every file hopd writes, so that hopd never overwrites or
@@ -44,28 +46,10 @@ func writeOurs(path string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s for the autostart entry: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing the autostart entry in %s: %w", dir, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		// Login managers and launchd read these; launchd refuses files
-		// that others can write.
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing the autostart entry %s: %w", path, err)
+	// Login managers and launchd read these; launchd refuses files that
+	// others can write.
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
+		return fmt.Errorf("writing the autostart entry: %w", err)
 	}
 	return nil
 }

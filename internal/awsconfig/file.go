@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hopd/hopd/internal/atomicfile"
 )
 
 // Path is the shared config file the AWS CLI and SDKs read:
@@ -78,43 +80,15 @@ func Update(path string, edit func([]byte) ([]byte, error)) (Result, error) {
 	if exists {
 		// The backup may hold whatever the user keeps in the file.
 		r.Backup = target + BackupSuffix
-		if err := writeAtomic(r.Backup, old, 0o600); err != nil {
+		if err := atomicfile.Write(r.Backup, old, 0o600); err != nil {
 			return Result{Path: target}, err
 		}
 	}
-	if err := writeAtomic(target, next, mode); err != nil {
+	if err := atomicfile.Write(target, next, mode); err != nil {
 		return r, err
 	}
 	r.Changed = true
 	return r, nil
-}
-
-// writeAtomic replaces path with data: a temporary file in the same folder,
-// synced, then renamed over it, so a reader sees the old file or the new
-// one and a crash leaves one of them.
-func writeAtomic(path string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(mode)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
 
 // WriteNew writes data to path, creating its folder, and refuses to
@@ -132,34 +106,9 @@ func WriteNew(path string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating the folder of %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	err = os.Link(tmp.Name(), path)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, fs.ErrExist):
+	err := atomicfile.WriteNew(path, data, 0o600)
+	if errors.Is(err, atomicfile.ErrExist) {
 		return exists()
 	}
-	// Some file systems have no hard links; the check above has to do.
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/hopd/hopd/internal/atomicfile"
 	"github.com/hopd/hopd/internal/config"
 )
 
@@ -74,30 +75,5 @@ func writeCache(path string, c cache) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(data, '\n'), 0o600)
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("saving the discovered accounts: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after the rename this fails harmlessly
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(mode)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("saving the discovered accounts to %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, append(data, '\n'), 0o600)
 }
