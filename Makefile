@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build run demo test deps unit lint fuzz bench cross clean dist deb
+.PHONY: all build run demo test deps unit lint fuzz bench bench-micro faults cross clean dist deb
 
 all: build
 
@@ -42,8 +42,19 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzBaseName$$' -fuzztime $(FUZZTIME) ./internal/discover/
 	$(GO) test -run '^$$' -fuzz '^FuzzExecQuoting$$' -fuzztime $(FUZZTIME) ./internal/autostart/
 
-bench:
+# hopd's numbers against a trivial net/http handler and the tools it
+# replaces, with the targets of issue 7 (docs/bench.md): about 10 minutes.
+bench: build
+	./scripts/bench.sh
+
+# Go benchmarks of the hot paths, in process: the handlers, the broker's cache.
+bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/server/ ./internal/broker/
+
+# The fault suite: hopd against a broken world (docs/bench.md#the-fault-suite).
+# `make test` runs it too, as part of the e2e tests.
+faults:
+	$(GO) test -count=1 -timeout 10m -run '^TestFault' -v ./e2e/
 
 # Release builds without cgo, with the version from git: one folder and
 # archive per platform in dist/. Windows also gets hopdw.exe, the same

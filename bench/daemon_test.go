@@ -148,7 +148,7 @@ func (h *hopd) start() {
 	defer logf.Close()
 	c := h.command("serve", "--no-tray").Cmd
 	c.Stdout, c.Stderr = logf, logf
-	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	setProcAttr(c)
 	if err := c.Start(); err != nil {
 		h.b.Fatalf("starting hopd: %v", err)
 	}

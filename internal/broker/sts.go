@@ -3,13 +3,14 @@ package broker
 import (
 	"context"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/hopd/hopd/internal/awsenv"
 )
 
 // STS is the part of the STS API the broker calls. The broker asks for a
@@ -28,7 +29,7 @@ type STSFactory func(region string, creds aws.Credentials) STS
 // point hopd at a local emulator, but reads no shared config files: the only
 // credentials hopd signs with are the ones it was handed.
 func NewSTSFactory() STSFactory {
-	endpoint := endpointFromEnv("STS")
+	endpoint := awsenv.Endpoint("STS")
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	retryer := func() aws.Retryer {
 		// The SDK's standard retryer already backs off with jitter; cap it so
@@ -51,16 +52,4 @@ func NewSTSFactory() STSFactory {
 		}
 		return sts.New(opts)
 	}
-}
-
-// endpointFromEnv reads the service-specific endpoint override first, then
-// the global one, as the SDKs do.
-func endpointFromEnv(service string) string {
-	if os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true" {
-		return ""
-	}
-	if v := os.Getenv("AWS_ENDPOINT_URL_" + service); v != "" {
-		return v
-	}
-	return os.Getenv("AWS_ENDPOINT_URL")
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"regexp"
 	"time"
 
@@ -13,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/hopd/hopd/internal/awsenv"
 )
 
 // FederationDuration is how long a console session of the IAM user's own
@@ -39,20 +40,10 @@ func NewFederationAPI(region string, keys Credentials) FederationAPI {
 		Credentials: credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, keys.SessionToken),
 		HTTPClient:  &http.Client{Timeout: 15 * time.Second},
 	}
-	if ep := stsEndpointFromEnv(); ep != "" {
+	if ep := awsenv.Endpoint("STS"); ep != "" {
 		opts.BaseEndpoint = aws.String(ep)
 	}
 	return sts.New(opts)
-}
-
-func stsEndpointFromEnv() string {
-	if os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true" {
-		return ""
-	}
-	if v := os.Getenv("AWS_ENDPOINT_URL_STS"); v != "" {
-		return v
-	}
-	return os.Getenv("AWS_ENDPOINT_URL")
 }
 
 var federatedNameChars = regexp.MustCompile(`[^\w+=,.@-]`)

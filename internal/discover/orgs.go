@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/hopd/hopd/internal/config"
+
+	"github.com/hopd/hopd/internal/awsenv"
 )
 
 // OrgAPI is the part of the AWS Organizations API discovery calls.
@@ -34,7 +35,7 @@ type OrgFactory func(region string, creds aws.Credentials) OrgAPI
 // client it honours AWS_ENDPOINT_URL_ORGANIZATIONS and AWS_ENDPOINT_URL
 // (how tests point it at moto) and reads no shared config files.
 func NewOrgFactory() OrgFactory {
-	endpoint := endpointFromEnv("ORGANIZATIONS")
+	endpoint := awsenv.Endpoint("ORGANIZATIONS")
 	httpClient := &http.Client{Timeout: 20 * time.Second}
 	return func(region string, creds aws.Credentials) OrgAPI {
 		opts := organizations.Options{
@@ -65,18 +66,6 @@ func orgRegion(region string) string {
 		return "us-gov-west-1"
 	}
 	return "us-east-1"
-}
-
-// endpointFromEnv reads the service-specific endpoint override first, then
-// the global one, as the SDKs do.
-func endpointFromEnv(service string) string {
-	if os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true" {
-		return ""
-	}
-	if v := os.Getenv("AWS_ENDPOINT_URL_" + service); v != "" {
-		return v
-	}
-	return os.Getenv("AWS_ENDPOINT_URL")
 }
 
 // listAccounts returns the organization's ACTIVE member accounts, or those

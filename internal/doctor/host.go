@@ -13,6 +13,8 @@ import (
 
 	"github.com/hopd/hopd/internal/autostart"
 	"github.com/hopd/hopd/internal/config"
+
+	"github.com/hopd/hopd/internal/awsenv"
 )
 
 // watcherName is the D-Bus name of the StatusNotifier host, the desktop
@@ -67,10 +69,8 @@ func CheckAutostart(status func() (autostart.State, error), exe string) Result {
 // AWS_ENDPOINT_URL (as the SDK reads them), else the regional endpoint of
 // the first user's region.
 func STSEndpoint(cfg *config.Config, getenv func(string) string) string {
-	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"} {
-		if v := getenv(k); v != "" {
-			return v
-		}
+	if v := awsenv.EndpointFrom(getenv, "STS"); v != "" {
+		return v
 	}
 	region := "us-east-1"
 	if cfg != nil && len(cfg.Users) > 0 && cfg.Users[0].Region != "" {
