@@ -3,7 +3,9 @@ package bench
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -39,22 +41,41 @@ func BenchmarkServing(b *testing.B) {
 			b.Fatalf("%s answers %d (%v) before the load", t.Name, status, err)
 		}
 	}
-	for _, n := range []int{1, 16, 256} {
+	// Rounds of floor, ECS, IMDS one after the other, rather than go test
+	// -count, which would run each of them its count of times in a row: a
+	// machine whose load changes then favours one over the other. Go names
+	// the rounds' results NAME#01, NAME#02, ...; bench/report folds them.
+	for range rounds(b) {
+		for _, n := range []int{1, 16, 256} {
+			for _, t := range targets {
+				clients := load.NewClients(t, n)
+				b.Run(fmt.Sprintf("closed/clients=%d/%s", n, t.Name), func(b *testing.B) {
+					cpuPerRequest(b, pids[t.Name], func() load.Stats { return load.Bench(b, clients) })
+				})
+				clients.Close()
+			}
+		}
 		for _, t := range targets {
-			clients := load.NewClients(t, n)
-			b.Run(fmt.Sprintf("closed/clients=%d/%s", n, t.Name), func(b *testing.B) {
-				cpuPerRequest(b, pids[t.Name], func() load.Stats { return load.Bench(b, clients) })
+			clients := load.NewClients(t, 256)
+			b.Run(fmt.Sprintf("paced/clients=256/%s", t.Name), func(b *testing.B) {
+				cpuPerRequest(b, pids[t.Name], func() load.Stats { return load.BenchPaced(b, clients, pacedRate) })
 			})
 			clients.Close()
 		}
 	}
-	for _, t := range targets {
-		clients := load.NewClients(t, 256)
-		b.Run(fmt.Sprintf("paced/clients=256/%s", t.Name), func(b *testing.B) {
-			cpuPerRequest(b, pids[t.Name], func() load.Stats { return load.BenchPaced(b, clients, pacedRate) })
-		})
-		clients.Close()
+}
+
+// rounds is HOPD_BENCH_ROUNDS, default 1.
+func rounds(b *testing.B) int {
+	v := os.Getenv("HOPD_BENCH_ROUNDS")
+	if v == "" {
+		return 1
 	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("HOPD_BENCH_ROUNDS=%q: want a positive number", v)
+	}
+	return n
 }
 
 // cpuPerRequest runs measure and, on Linux, reports the CPU time the

@@ -78,11 +78,13 @@ func TestFaultSTSSlow(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	statuses := map[int]int{}
+	var refusal response
 	for range 16 {
 		wg.Go(func() {
 			r, _ := w.ecs("staging")
 			mu.Lock()
 			statuses[r.status]++
+			refusal = r
 			mu.Unlock()
 		})
 	}
@@ -90,11 +92,14 @@ func TestFaultSTSSlow(t *testing.T) {
 	if statuses[http.StatusServiceUnavailable] != 16 {
 		t.Errorf("16 clients asking for a cold account while STS takes 2 s got %v; want 16 fast 503s", statuses)
 	}
-	w.unavailable("staging", "retry")
+	checkErrorBody(t, refusal)
+	if !strings.Contains(string(refusal.body), "retry") {
+		t.Errorf("the 503 while STS is slow says %s; want it to say to retry", refusal.body)
+	}
 	// The one call returns after 2 s; the clients' retries are served.
 	w.serving("staging", 10*time.Second)
 	if n := d.proxy.Count("AssumeRole") - before; n != 1 {
-		t.Errorf("18 requests for a cold account made %d AssumeRole calls; want 1", n)
+		t.Errorf("the requests for a cold account made %d AssumeRole calls; want 1", n)
 	}
 }
 

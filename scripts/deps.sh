@@ -18,6 +18,9 @@ command -v systemd-analyze >/dev/null || need+=(systemd)
 command -v dpkg-deb >/dev/null || need+=(dpkg)
 # Headless Chromium follows console sign-in URLs in the e2e tests (chromedp).
 command -v chromium >/dev/null || need+=(chromium)
+# The fault suite runs hopd as root without CAP_DAC_OVERRIDE (setpriv), so
+# that a config file made unreadable is unreadable to it.
+command -v setpriv >/dev/null || need+=(util-linux)
 
 if ((${#need[@]})); then
 	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

@@ -107,7 +107,7 @@ func run() error {
 	if *imds {
 		base, _, ok := strings.Cut(*url, "/latest/")
 		if !ok {
-			return errors.New("-imds needs an IMDS URL, http://HOST:PORT/latest/meta-data/...")
+			return errors.New("-imds needs an IMDS URL such as http://127.0.0.1:9921/latest/meta-data/iam/security-credentials/ROLE")
 		}
 		tok, err := load.IMDSToken(base)
 		if err != nil {
@@ -134,7 +134,11 @@ func run() error {
 		g := measure(target, c, *dur, *runs)
 		g.RatioFloor = g.RPS / f.RPS
 		for _, r := range []row{f, g} {
-			fmt.Printf("%-10s %6d %10.0f %7.0fµs %7.0fµs %7.0fµs %7d %6.2f\n", r.Target, r.Concurrency, r.RPS, r.P50us, r.P99us, r.P999us, r.Errors, r.RatioFloor)
+			ratio := ""
+			if r.RatioFloor > 0 {
+				ratio = fmt.Sprintf("%.2f", r.RatioFloor)
+			}
+			fmt.Printf("%-10s %6d %10.0f %7.0fµs %7.0fµs %7.0fµs %7d %6s\n", r.Target, r.Concurrency, r.RPS, r.P50us, r.P99us, r.P999us, r.Errors, ratio)
 		}
 		rows = append(rows, f, g)
 	}

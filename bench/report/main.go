@@ -126,7 +126,10 @@ type Target struct {
 }
 
 // A result line: name, GOMAXPROCS suffix, iterations, value-unit pairs.
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-(\d+))?\s+(\d+)\s+(.+)$`)
+var (
+	benchLine   = regexp.MustCompile(`^(Benchmark\S+?)(?:-(\d+))?\s+(\d+)\s+(.+)$`)
+	roundSuffix = regexp.MustCompile(`#\d+$`)
+)
 
 func (r *Results) read(name string) error {
 	var in io.Reader = os.Stdin
@@ -168,10 +171,12 @@ func (r *Results) read(name string) error {
 			}
 			metrics[f[i+1]] = v
 		}
-		if _, seen := r.runs[m[1]]; !seen {
-			r.order = append(r.order, m[1])
+		// Repeated sub-benchmarks (rounds) are named NAME#01, NAME#02, ...
+		name := roundSuffix.ReplaceAllString(m[1], "")
+		if _, seen := r.runs[name]; !seen {
+			r.order = append(r.order, name)
 		}
-		r.runs[m[1]] = append(r.runs[m[1]], metrics)
+		r.runs[name] = append(r.runs[name], metrics)
 	}
 	return s.Err()
 }
