@@ -211,7 +211,7 @@ type faultStatus struct {
 	} `json:"broker"`
 }
 
-// status reads GET /v1/status, the data behind `hopd status --json`.
+// faultStatus reads GET /v1/status, the data behind `hopd status --json`.
 func (d *daemon) faultStatus() faultStatus {
 	d.t.Helper()
 	r := do(d.t, httpClient, newRequest(d.t, "GET", "http://"+d.listen+"/v1/status", map[string]string{"Authorization": d.token()}))

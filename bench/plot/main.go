@@ -131,7 +131,8 @@ func draw(r results) (string, error) {
 			xs, ys = append(xs, p[0]), append(ys, p[1])
 		}
 	}
-	x0, x1 := decadeBelow(slices.Min(xs)), decadeAbove(slices.Max(xs))
+	// Clients only where measured, with a margin; latency by decades.
+	x0, x1 := slices.Min(xs)/1.6, slices.Max(xs)*1.6
 	y0, y1 := decadeBelow(slices.Min(ys)), decadeAbove(slices.Max(ys))
 	px := func(x float64) float64 {
 		return left + (math.Log10(x)-math.Log10(x0))/(math.Log10(x1)-math.Log10(x0))*(width-left-right)

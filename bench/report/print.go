@@ -86,7 +86,7 @@ func (r *Results) print(w io.Writer) {
 	if h, m := r.bench("BenchmarkColdPath/hopd-first-request"), r.bench("BenchmarkColdPath/moto-assume-role"); h != nil && m != nil {
 		fmt.Fprintf(w, "\nCold path, median of %d runs: the first request for an account (one AssumeRole)\n", r.runsOf("BenchmarkColdPath/"))
 		fmt.Fprintf(w, "  hopd, first request     p50 %5.1f ms  p90 %5.1f ms  (%.2f AssumeRole per request, %.0f errors)\n", h["p50-ms"], h["p90-ms"], h["assume-role/op"], h["errors"])
-		fmt.Fprintf(w, "  moto's own AssumeRole   p50 %5.1f ms  p90 %5.1f ms  (Go SDK straight to moto)\n", m["p50-ms"], m["p90-ms"])
+		fmt.Fprintf(w, "  moto's own AssumeRole   p50 %5.1f ms  p90 %5.1f ms  (the Go SDK, through the same proxy)\n", m["p50-ms"], m["p90-ms"])
 		fmt.Fprintf(w, "  hopd adds               p50 %5.1f ms\n", h["p50-ms"]-m["p50-ms"])
 	}
 	if m := r.bench("BenchmarkSTSCallsPerHour"); m != nil {
