@@ -44,10 +44,17 @@ type clients struct {
 
 	mu        sync.Mutex
 	byAccount map[string]*[keepClients]client
+	// known remembers the process behind connections already looked up:
+	// with more keep-alive clients than keepClients, every request would
+	// otherwise look like a new client and cost a scan of /proc.
+	known map[conn]process
 }
 
+// keepKnown bounds known; past it the cache starts over.
+const keepKnown = 4096
+
 func newClients(now func() time.Time) *clients {
-	return &clients{now: now, find: findProcesses, wake: make(chan struct{}, 1), byAccount: map[string]*[keepClients]client{}}
+	return &clients{now: now, find: findProcesses, wake: make(chan struct{}, 1), byAccount: map[string]*[keepClients]client{}, known: map[conn]process{}}
 }
 
 // record notes that account's credentials were served on endpoint to peer.
@@ -70,6 +77,10 @@ func (c *clients) record(account, endpoint string, peer server.PeerInfo) {
 	fresh := e.conn != k || e.endpoint != endpoint
 	if fresh {
 		e = client{conn: k, endpoint: endpoint}
+		if p, ok := c.known[k]; ok {
+			e.proc, e.looked = p, true
+			fresh = false
+		}
 	}
 	e.last = now
 	e.requests++
@@ -125,6 +136,12 @@ func (c *clients) lookUp() {
 	found := c.find(todo)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.known)+len(todo) > keepKnown {
+		c.known = map[conn]process{}
+	}
+	for _, t := range todo {
+		c.known[t] = found[t]
+	}
 	for _, list := range c.byAccount {
 		for i := range list {
 			e := &list[i]
