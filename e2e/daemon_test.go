@@ -525,6 +525,16 @@ func shellUnquote(t *testing.T, s string) string {
 // httpClient keeps connections alive and never follows redirects, so that
 // every answer is the daemon's own.
 var httpClient = &http.Client{
+	// The default transport keeps at most 100 idle connections across all
+	// hosts and closes the oldest past that; with the parallel tests' many
+	// daemons it would close connections that a test still looks at (the
+	// dashboard names the process behind a live connection).
+	Transport: &http.Transport{
+		Proxy:               nil,
+		MaxIdleConns:        0, // no limit across hosts
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+	},
 	Timeout:       10 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }

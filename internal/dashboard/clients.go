@@ -140,7 +140,11 @@ func (c *clients) lookUp() {
 		c.known = map[conn]process{}
 	}
 	for _, t := range todo {
-		c.known[t] = found[t]
+		// Only what was found: a connection missed once (it closed before
+		// the scan) may be found when it is seen again.
+		if p, ok := found[t]; ok && p.PID != 0 {
+			c.known[t] = p
+		}
 	}
 	for _, list := range c.byAccount {
 		for i := range list {
