@@ -22,7 +22,7 @@ AWS Organizations, and the state of each one's credentials.
 
 --refresh lists the organization's accounts again first, instead of waiting
 for the next scheduled listing (every 6 hours by default).`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {

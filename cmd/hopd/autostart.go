@@ -29,7 +29,7 @@ The entry starts this hopd binary by its absolute path with "serve
 move or upgrade hopd to another path, "hopd autostart status" says so and
 "hopd autostart enable" repairs the entry. "disable" removes only what hopd
 wrote.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return errors.New("say what to do: hopd autostart enable, disable or status (see hopd autostart --help)")
 		},
@@ -47,7 +47,7 @@ func newAutostartEnableCmd(g *globals) *cobra.Command {
 at this binary. With neither --systemd nor --xdg, a Linux entry keeps the
 method it has. On macOS the agent is also loaded at once, which starts
 hopd now if it is not running.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if useSystemd && useXDG {
 				return errors.New("choose one of --systemd and --xdg")
@@ -103,7 +103,7 @@ func newAutostartDisableCmd() *cobra.Command {
 		Long: `Remove the entry that starts hopd at login. Only what hopd wrote is
 removed; when a package installed an entry for every user, a hidden entry
 in your autostart folder opts you out. A running hopd keeps running.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := autostart.Disable(cmd.Context()); err != nil {
 				return err
@@ -121,7 +121,7 @@ func newAutostartStatusCmd() *cobra.Command {
 		Long: `Say whether hopd starts at login and how. Exits 1 when the entry starts a
 program that no longer exists (hopd was moved or upgraded to another path):
 run "hopd autostart enable" from the hopd you want to repair it.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := autostart.New()
 			if err != nil {

@@ -38,7 +38,7 @@ account's console, signed in with GetFederationToken.`,
 		Example: `  hopd console production
   hopd console staging --region eu-central-1
   hopd console production --print      # print the URL instead of opening it`,
-		Args:              cobra.ExactArgs(1),
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeAccounts(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if region != "" {

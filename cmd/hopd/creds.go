@@ -24,7 +24,7 @@ for a profile in ~/.aws/config:
 
   [profile production]
   credential_process = hopd creds production`,
-		Args:              cobra.ExactArgs(1),
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeAccounts(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
@@ -59,7 +59,7 @@ func newMFACmd(g *globals) *cobra.Command {
 		Long: `Give the running daemon a 6-digit code from the MFA device named by the
 user's mfa_serial. One code starts a session (12 hours by default) that
 covers every account. Without CODE it asks for one.`,
-		Args: cobra.MaximumNArgs(1),
+		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -101,7 +101,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the daemon's health, sessions and last errors",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {

@@ -34,7 +34,7 @@ web pages cannot use). The tray's "Open dashboard" does the same.`,
 		Example: `  hopd dashboard
   hopd dashboard --browser "firefox --new-window {url}"
   hopd dashboard --print     # print the link instead of opening it`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {

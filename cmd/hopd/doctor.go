@@ -27,7 +27,7 @@ do about each problem:
              signed more than 5 minutes off)
 
 Works with or without a running daemon. Exits 1 when any line says FAIL.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path, err := g.config()
 			if err != nil {

@@ -70,7 +70,7 @@ func newEnvCmd(g *globals) *cobra.Command {
 The ECS form (default) names the token file, never the token, so no secret
 sits in the environment. With --imds the IMDSv2 listener of the account
 (its imds_port) is used instead.`,
-		Args:              cobra.ExactArgs(1),
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeAccounts(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
@@ -100,7 +100,7 @@ func newExecCmd(g *globals) *cobra.Command {
 		Short: "Run a command with its SDKs pointed at hopd for an account",
 		Example: `  hopd exec staging -- aws sts get-caller-identity
   hopd exec production --imds -- terraform plan`,
-		Args:              cobra.MinimumNArgs(2),
+		Args:              usageArgs(cobra.MinimumNArgs(2)),
 		ValidArgsFunction: completeAccounts(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 1 {

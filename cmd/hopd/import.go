@@ -27,7 +27,7 @@ listed on standard error with the reason. With --write the proposal becomes
 the config file, if there is none yet; hopd never overwrites one.
 
 Afterwards store each user's keys with "hopd keys set USER".`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			target, err := g.config()
 			if err != nil {

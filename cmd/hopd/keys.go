@@ -28,7 +28,7 @@ func newKeysCmd(g *globals) *cobra.Command {
 secret; otherwise it reads two lines from standard input: the access key id,
 then the secret access key. Malformed keys are refused before anything is
 stored. USER defaults to the only user in the config.`,
-		Args: cobra.MaximumNArgs(1),
+		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			user, err := g.userArg(args)
 			if err != nil {
@@ -53,7 +53,7 @@ stored. USER defaults to the only user in the config.`,
 	keys.AddCommand(&cobra.Command{
 		Use:   "rm [USER]",
 		Short: "Delete an IAM user's keys and cached session from the keychain",
-		Args:  cobra.MaximumNArgs(1),
+		Args:  usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			user, err := g.userArg(args)
 			if err != nil {

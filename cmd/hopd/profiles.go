@@ -38,7 +38,7 @@ so that "aws --profile hopd-staging ..." or AWS_PROFILE=hopd-staging works
 with every tool. The block sits between two marker comments; nothing
 outside it is ever changed, and the old file is kept as
 config.hopd-backup before each change.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return errors.New(`say what to do: "hopd profiles write" or "hopd profiles remove" (see --help)`)
 		},
@@ -63,7 +63,7 @@ running it with nothing changed leaves the file untouched.
 
 A profile of the same name outside hopd's block is an error: rename it, or
 choose another --prefix.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !prefixRE.MatchString(prefix) {
 				return fmt.Errorf("--prefix %q: use up to 32 letters, digits and . _ - @ + (profile names cannot hold spaces or brackets)", prefix)
@@ -114,7 +114,7 @@ func newProfilesRemoveCmd() *cobra.Command {
 		Long: `Remove hopd's block of profiles (and the blank line before it) from the AWS
 shared config file. Nothing else in the file changes; the old file is kept
 as config.hopd-backup.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path, err := awsconfig.Path()
 			if err != nil {

@@ -54,7 +54,7 @@ running (pid N)" and exits 1, or 0 with --autostart. SIGINT or SIGTERM stops
 it cleanly. The log goes to hopd.log in the state directory (rotated at
 5 MB, three old files kept) and to stderr, except with --autostart when
 stderr is not a terminal.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), g, f)
 		},
