@@ -292,7 +292,7 @@ func TestConsoleSignIn(t *testing.T) {
 		{[]string{"console", "nosuch"}, `unknown account "nosuch"`},
 		{[]string{"console", "production", "--region", "cn-north-1"}, "partition aws-cn"},
 		{[]string{"console", "production", "--region", "mars"}, `"mars" is not an AWS region`},
-		{[]string{"console"}, "accepts 1 arg"},
+		{[]string{"console"}, "usage: hopd console ACCOUNT"},
 	} {
 		r := d.run(tc.args...)
 		if r.code == 0 || !oneLine(r.stderr) || !strings.Contains(r.stderr, tc.want) {

@@ -109,9 +109,13 @@ func newVersionCmd() *cobra.Command {
 // error that shows the usage line instead of counting arguments.
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if check(cmd, args) != nil {
-			return fmt.Errorf("usage: %s (see `%s --help`)", cmd.UseLine(), cmd.CommandPath())
+		if check(cmd, args) == nil {
+			return nil
 		}
-		return nil
+		if len(args) > 0 && check(cmd, nil) == nil && check(cmd, args[:1]) != nil {
+			// It takes no arguments: the word was meant as a command.
+			return fmt.Errorf("unknown command %q for %q: see `%s --help`", args[0], cmd.CommandPath(), cmd.CommandPath())
+		}
+		return fmt.Errorf("usage: %s (see `%s --help`)", cmd.UseLine(), cmd.CommandPath())
 	}
 }
