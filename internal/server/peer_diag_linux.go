@@ -27,13 +27,45 @@ var errDiagUnsupported = errors.New("sock_diag is not available")
 // client and remote end is server. found is false when no such socket
 // exists in that address family.
 func diagSocketUID(client, server netip.AddrPort) (uid int, found bool, err error) {
+	uid, _, found, err = diagSocket(client, server)
+	return uid, found, err
+}
+
+// SocketInode returns the inode of the client's socket of a loopback
+// connection (client and server as the server sees them), which names the
+// process holding it in /proc/PID/fd. It asks sock_diag; where that is not
+// available it returns an error and the caller goes without.
+func SocketInode(client, server netip.AddrPort) (uint64, error) {
+	client = netip.AddrPortFrom(client.Addr().Unmap(), client.Port())
+	server = netip.AddrPortFrom(server.Addr().Unmap(), server.Port())
+	_, inode, found, err := diagSocket(client, server)
+	if err == nil && !found && client.Addr().Is4() {
+		_, inode, found, err = diagSocket(mapped(client), mapped(server))
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, fmt.Errorf("no socket %s -> %s", client, server)
+	}
+	return inode, nil
+}
+
+// mapped is an IPv4 address and port in the IPv4-mapped IPv6 form that a
+// dual-stack socket has.
+func mapped(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom16(ap.Addr().As16()), ap.Port())
+}
+
+// diagSocket is the sock_diag query behind diagSocketUID and SocketInode.
+func diagSocket(client, server netip.AddrPort) (uid int, inode uint64, found bool, err error) {
 	family := syscall.AF_INET6
 	if client.Addr().Is4() && server.Addr().Is4() {
 		family = syscall.AF_INET
 	}
 	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, syscall.NETLINK_INET_DIAG)
 	if err != nil {
-		return -1, false, fmt.Errorf("%w: %v", errDiagUnsupported, err)
+		return -1, 0, false, fmt.Errorf("%w: %v", errDiagUnsupported, err)
 	}
 	defer syscall.Close(fd)
 	tv := syscall.Timeval{Sec: 1}
@@ -59,32 +91,32 @@ func diagSocketUID(client, server netip.AddrPort) (uid int, found bool, err erro
 
 	sa := &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}
 	if err := syscall.Sendto(fd, req, 0, sa); err != nil {
-		return -1, false, fmt.Errorf("%w: %v", errDiagUnsupported, err)
+		return -1, 0, false, fmt.Errorf("%w: %v", errDiagUnsupported, err)
 	}
 	buf := make([]byte, 4096)
 	n, _, err := syscall.Recvfrom(fd, buf, 0)
 	if err != nil {
-		return -1, false, fmt.Errorf("%w: %v", errDiagUnsupported, err)
+		return -1, 0, false, fmt.Errorf("%w: %v", errDiagUnsupported, err)
 	}
 	if n < 16 {
-		return -1, false, fmt.Errorf("%w: short answer", errDiagUnsupported)
+		return -1, 0, false, fmt.Errorf("%w: short answer", errDiagUnsupported)
 	}
 	switch typ := ne.Uint16(buf[4:]); typ {
 	case syscall.NLMSG_ERROR:
 		errno := -int32(ne.Uint32(buf[16:]))
 		if syscall.Errno(errno) == syscall.ENOENT {
-			return -1, false, nil
+			return -1, 0, false, nil
 		}
-		return -1, false, fmt.Errorf("%w: %v", errDiagUnsupported, syscall.Errno(errno))
+		return -1, 0, false, fmt.Errorf("%w: %v", errDiagUnsupported, syscall.Errno(errno))
 	case sockDiagByFamily:
 		if n < diagMsgMinLen {
-			return -1, false, fmt.Errorf("%w: short answer", errDiagUnsupported)
+			return -1, 0, false, fmt.Errorf("%w: short answer", errDiagUnsupported)
 		}
 		// inet_diag_msg: family, state, timer, retrans, id (48), expires,
 		// rqueue, wqueue, uid, inode.
-		return int(ne.Uint32(buf[16+64:])), true, nil
+		return int(ne.Uint32(buf[16+64:])), uint64(ne.Uint32(buf[16+68:])), true, nil
 	default:
-		return -1, false, fmt.Errorf("%w: unexpected message type %d", errDiagUnsupported, typ)
+		return -1, 0, false, fmt.Errorf("%w: unexpected message type %d", errDiagUnsupported, typ)
 	}
 }
 

@@ -44,9 +44,6 @@ func diagUID(client, server netip.AddrPort) (int, error) {
 	server = netip.AddrPortFrom(server.Addr().Unmap(), server.Port())
 	uid, found, err := diagSocketUID(client, server)
 	if err == nil && !found && client.Addr().Is4() {
-		mapped := func(ap netip.AddrPort) netip.AddrPort {
-			return netip.AddrPortFrom(netip.AddrFrom16(ap.Addr().As16()), ap.Port())
-		}
 		uid, found, err = diagSocketUID(mapped(client), mapped(server))
 	}
 	if err != nil {
