@@ -43,28 +43,26 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 		st := s.opts.Source.Status()
 		nonNil(&st)
 		return name, "", writeValue(w, st.Accounts)
-	case "mfa":
+	case "mfa", "reload", "discover", "dashboard-link":
 		if r.Method != http.MethodPost {
 			return name, "", methodNotAllowed(w, "POST")
 		}
-		return name, "", s.serveMFA(w, r)
-	case "reload":
-		if r.Method != http.MethodPost {
-			return name, "", methodNotAllowed(w, "POST")
-		}
-		return name, "", s.serveReload(w, r)
-	case "discover":
-		if r.Method != http.MethodPost {
-			return name, "", methodNotAllowed(w, "POST")
-		}
-		return name, "", s.serveDiscover(w, r)
-	case "dashboard-link":
-		if r.Method != http.MethodPost {
-			return name, "", methodNotAllowed(w, "POST")
-		}
-		return name, "", s.serveDashboardLink(w, r)
+		return name, "", s.post(name)(w, r)
 	}
 	return "unknown", "", writeError(w, http.StatusNotFound, "not_found", "the control API has no such call; is `hopd` newer than the running daemon? restart it")
+}
+
+// post is the handler of a state-changing control call.
+func (s *Server) post(name string) func(http.ResponseWriter, *http.Request) int {
+	switch name {
+	case "mfa":
+		return s.serveMFA
+	case "reload":
+		return s.serveReload
+	case "discover":
+		return s.serveDiscover
+	}
+	return s.serveDashboardLink
 }
 
 // nonNil makes empty lists encode as [] rather than null, which scripts
