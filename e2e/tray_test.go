@@ -212,9 +212,15 @@ func TestTrayMenu(t *testing.T) {
 		W, H int32
 		Pix  []byte
 	}
-	if err := conn.Object(it.sender, it.path).Call(propsGetCall, 0, itemIface, "IconPixmap").Store(&pix); err != nil || len(pix) == 0 || pix[0].W == 0 || len(pix[0].Pix) != int(4*pix[0].W*pix[0].H) {
-		t.Errorf("the tray item's IconPixmap is %d pixmaps (%v); want an ARGB icon", len(pix), err)
-	}
+	// systray registers the item before hopd's first SetIcon lands (hosts
+	// learn of it through NewIcon), so an empty pixmap may come first.
+	eventually(t, 10*time.Second, func() string {
+		err := conn.Object(it.sender, it.path).Call(propsGetCall, 0, itemIface, "IconPixmap").Store(&pix)
+		if err != nil || len(pix) == 0 || pix[0].W == 0 || len(pix[0].Pix) != int(4*pix[0].W*pix[0].H) {
+			return fmt.Sprintf("the tray item's IconPixmap is %d pixmaps (%v); want an ARGB icon", len(pix), err)
+		}
+		return ""
+	})
 
 	// systray answers the first GetLayout one level deep; the next ones
 	// carry the submenus.

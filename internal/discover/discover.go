@@ -285,6 +285,7 @@ func (d *Discoverer) refresh(ctx context.Context) error {
 		d.lastErr = err
 		d.retryAt = start.Add(min(backoff(d.failures), interval(s)))
 		d.failedWith = settingsKey(s)
+		d.next = d.retryAt
 		d.mu.Unlock()
 		if ctx.Err() == nil {
 			d.log.Warn("listing the organization's accounts failed; the last list stays", "accounts", len(prev), "err", err)
@@ -294,6 +295,8 @@ func (d *Discoverer) refresh(ctx context.Context) error {
 	changed := !slices.Equal(found, d.accounts)
 	d.accounts, d.listedWith, d.refreshed = found, settingsKey(s), start
 	d.failures, d.lastErr = 0, nil
+	// Status is read by the hooks' callers at once, before Run reschedules.
+	d.next = start.Add(interval(s))
 	hooks := slices.Clone(d.hooks)
 	d.mu.Unlock()
 
