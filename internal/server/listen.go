@@ -127,6 +127,8 @@ func (s *Server) shutdown() {
 		listeners = append(listeners, l.ln)
 	}
 	s.imds = map[int]*imdsListener{}
+	s.unbound = nil
+	s.armRebind()
 	s.addr = nil
 	s.mu.Unlock()
 
@@ -196,6 +198,7 @@ func (s *Server) Apply(cfg *config.Config) []error {
 			delete(s.imds, port)
 		}
 	}
+	s.unbound = map[int]config.Account{}
 	for _, port := range slices.Sorted(maps.Keys(want)) {
 		a := want[port]
 		if l, ok := s.imds[port]; ok {
@@ -204,12 +207,43 @@ func (s *Server) Apply(cfg *config.Config) []error {
 		}
 		l, err := s.openIMDS(a, port)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("account %s: %w", a.Name, err))
+			s.unbound[port] = a
+			errs = append(errs, fmt.Errorf("account %s: %w; hopd tries again every %s", a.Name, err, s.opts.RebindEvery))
 			continue
 		}
 		s.imds[port] = l
 	}
+	s.armRebind()
 	return errs
+}
+
+// armRebind schedules the next try of the unbound ports; s.mu is held.
+func (s *Server) armRebind() {
+	if s.rebind != nil {
+		s.rebind.Stop()
+		s.rebind = nil
+	}
+	if len(s.unbound) > 0 && !s.closed {
+		s.rebind = time.AfterFunc(s.opts.RebindEvery, s.rebindIMDS)
+	}
+}
+
+// rebindIMDS tries the taken ports again, quietly: Apply reported them.
+func (s *Server) rebindIMDS() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	for port, a := range s.unbound {
+		l, err := s.openIMDS(a, port)
+		if err != nil {
+			continue
+		}
+		s.imds[port] = l
+		delete(s.unbound, port)
+	}
+	s.armRebind()
 }
 
 func (s *Server) openIMDS(a config.Account, port int) (*imdsListener, error) {

@@ -82,6 +82,11 @@ type Options struct {
 	// DashboardLink answers POST /v1/dashboard-link with a one-time URL
 	// that opens the browser page; its error is answered with 503.
 	DashboardLink func(ctx context.Context) (string, error)
+	// RebindEvery is how often an IMDS port that was taken is tried again
+	// (default 10 s). The program holding it (an old hopd still shutting
+	// down, another tool) may let it go at any time; the listener then
+	// opens by itself, with no config edit or restart.
+	RebindEvery time.Duration
 }
 
 // ConsoleLink is a console sign-in URL and how to open it. The URL carries
@@ -135,6 +140,8 @@ type Server struct {
 	addr    net.Addr
 	listen  string
 	imds    map[int]*imdsListener
+	unbound map[int]config.Account // wanted IMDS ports that were taken
+	rebind  *time.Timer            // tries the unbound ports again
 	closed  bool
 	bg      sync.WaitGroup // graceful shutdowns still running
 }
@@ -148,6 +155,9 @@ func New(opts Options) *Server {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.RebindEvery <= 0 {
+		opts.RebindEvery = 10 * time.Second
 	}
 	key := make([]byte, 32)
 	// rand.Read never fails on supported platforms (it panics instead).

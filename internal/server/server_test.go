@@ -200,6 +200,54 @@ func TestApplyReportsBusyPortOnly(t *testing.T) {
 	}
 }
 
+// A port that was taken when the config was applied opens by itself once
+// it is let go, and is no longer tried once no account wants it.
+func TestApplyRebindsTakenPort(t *testing.T) {
+	take := func(port int) net.Listener {
+		t.Helper()
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ln
+	}
+	s := newTestServer(t, newFakeSource(), func(o *Options) { o.RebindEvery = 20 * time.Millisecond })
+	t.Cleanup(func() { s.Apply(&config.Config{}) })
+	a1, a2 := prodAcct, v1Acct
+	a1.IMDSPort, a2.IMDSPort = freePort(t), freePort(t)
+	addr1, addr2 := "127.0.0.1:"+strconv.Itoa(a1.IMDSPort), "127.0.0.1:"+strconv.Itoa(a2.IMDSPort)
+	busy1, busy2 := take(a1.IMDSPort), take(a2.IMDSPort)
+	defer busy2.Close()
+
+	errs := s.Apply(&config.Config{Accounts: []config.Account{a1, a2}})
+	if len(errs) != 2 || !strings.Contains(errors.Join(errs...).Error(), "tries again every 20ms") {
+		t.Fatalf("errors %v, want two saying hopd tries again", errs)
+	}
+	busy1.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !dialable(addr1) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the freed port %s did not open within 5 s", addr1)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, tok := do(t, "PUT", "http://"+addr1+"/latest/api/token", map[string]string{hdrIMDSTTL: "60"})
+	if st, body := get(t, "http://"+addr1+"/latest/meta-data/placement/region", map[string]string{hdrIMDSToken: tok}); st != 200 || body != prodAcct.Region {
+		t.Errorf("the freed port %s: %d %q; want hopd's IMDS answering %s", addr1, st, body, prodAcct.Region)
+	}
+
+	// a2 leaves the config while its port is still taken: once let go, the
+	// port stays free.
+	if errs := s.Apply(&config.Config{Accounts: []config.Account{a1}}); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	busy2.Close()
+	time.Sleep(100 * time.Millisecond)
+	if dialable(addr2) {
+		t.Errorf("%s was opened after its account left the config", addr2)
+	}
+}
+
 func TestGracefulShutdown(t *testing.T) {
 	src := newFakeSource()
 	src.gate, src.entered = make(chan struct{}), make(chan struct{}, 1)
