@@ -7,12 +7,9 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -51,18 +48,13 @@ func numbered(n, withIMDS int) []acct {
 // hopd is one running daemon with its own HOME, state, config and user,
 // against the process's moto behind a counting proxy of its own.
 type hopd struct {
+	*testenv.Daemon
 	b        testing.TB
-	bin      string
 	moto     *testenv.Moto
 	proxy    *testenv.STSProxy
-	dir      string
 	user     string
-	listen   string
 	accounts []acct
 	ports    map[string]int
-	env      []string
-	cmd      *exec.Cmd
-	done     chan struct{}
 }
 
 var userSeq atomic.Int32
@@ -83,22 +75,18 @@ func hopdBinary(b testing.TB) string {
 // hooks), and stops it when the benchmark ends.
 func startHopd(b testing.TB, accounts []acct, extraEnv ...string) *hopd {
 	b.Helper()
-	keyEnv := testenv.Keyring(b)
 	m := warmMoto(b)
+	proxy := testenv.CountingProxy(b, m.URL)
 	h := &hopd{
-		b: b, bin: hopdBinary(b), moto: m, proxy: testenv.CountingProxy(b, m.URL),
-		dir: b.TempDir(), user: fmt.Sprintf("bench%d", userSeq.Add(1)),
-		listen: "127.0.0.1:" + strconv.Itoa(testenv.FreePort(b)), accounts: accounts, ports: map[string]int{},
+		Daemon: testenv.NewDaemon(b, testenv.DaemonOptions{
+			Bin: hopdBinary(b), Keyring: testenv.Keyring(b), STS: proxy.URL, Env: extraEnv,
+			Listen: "127.0.0.1:" + strconv.Itoa(testenv.FreePort(b)),
+		}),
+		b: b, moto: m, proxy: proxy, user: fmt.Sprintf("bench%d", userSeq.Add(1)),
+		accounts: accounts, ports: map[string]int{},
 	}
-	h.env = append(append(baseEnv(), keyEnv...),
-		"HOME="+filepath.Join(h.dir, "home"),
-		"HOPD_STATE_DIR="+filepath.Join(h.dir, "state"),
-		"HOPD_CONFIG="+filepath.Join(h.dir, "config.toml"),
-		"AWS_ENDPOINT_URL="+h.proxy.URL,
-	)
-	h.env = append(h.env, extraEnv...)
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "listen = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n", h.listen, h.user)
+	fmt.Fprintf(&cfg, "listen = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n", h.Listen, h.user)
 	for _, a := range accounts {
 		fmt.Fprintf(&cfg, "\n[[account]]\nname = %q\nid = %q\n", a.name, a.id)
 		if a.imds {
@@ -106,101 +94,19 @@ func startHopd(b testing.TB, accounts []acct, extraEnv ...string) *hopd {
 			fmt.Fprintf(&cfg, "imds_port = %d\n", h.ports[a.name])
 		}
 	}
-	if err := os.WriteFile(filepath.Join(h.dir, "config.toml"), []byte(cfg.String()), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	if out, err := h.command("keys", "set", h.user).stdin(iamKeyID + "\n" + iamSecret + "\n").CombinedOutput(); err != nil {
+	h.WriteConfig(cfg.String())
+	keys := h.Command("keys", "set", h.user)
+	keys.Stdin = strings.NewReader(iamKeyID + "\n" + iamSecret + "\n")
+	if out, err := keys.CombinedOutput(); err != nil {
 		b.Fatalf("hopd keys set: %v: %s", err, out)
 	}
-	h.start()
+	h.Start()
 	return h
-}
-
-// baseEnv is the part of our environment children may see: nothing of a
-// developer's AWS or hopd settings.
-func baseEnv() []string {
-	var env []string
-	for _, k := range []string{"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
-}
-
-// cmd is an exec.Cmd that can be given stdin in one call.
-type cmd struct{ *exec.Cmd }
-
-func (c cmd) stdin(s string) cmd { c.Stdin = strings.NewReader(s); return c }
-
-func (h *hopd) command(args ...string) cmd {
-	c := exec.Command(h.bin, args...)
-	c.Env = h.env
-	return cmd{c}
-}
-
-func (h *hopd) start() {
-	h.b.Helper()
-	logf, err := os.Create(filepath.Join(h.dir, "hopd.log"))
-	if err != nil {
-		h.b.Fatal(err)
-	}
-	defer logf.Close()
-	c := h.command("serve", "--no-tray").Cmd
-	c.Stdout, c.Stderr = logf, logf
-	setProcAttr(c)
-	if err := c.Start(); err != nil {
-		h.b.Fatalf("starting hopd: %v", err)
-	}
-	h.cmd, h.done = c, make(chan struct{})
-	go func() { _ = c.Wait(); close(h.done) }()
-	h.b.Cleanup(h.stop)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var info struct{ PID int }
-		data, _ := os.ReadFile(filepath.Join(h.dir, "state", "daemon.json"))
-		if json.Unmarshal(data, &info) == nil && info.PID == c.Process.Pid {
-			return
-		}
-		select {
-		case <-h.done:
-			h.b.Fatalf("hopd exited at start; its log:\n%s", h.log())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			h.b.Fatalf("hopd did not start within 20 s; its log:\n%s", h.log())
-		}
-	}
-}
-
-func (h *hopd) stop() {
-	_ = h.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-h.done:
-	case <-time.After(10 * time.Second):
-		_ = h.cmd.Process.Kill()
-		<-h.done
-	}
-}
-
-func (h *hopd) log() string {
-	data, _ := os.ReadFile(filepath.Join(h.dir, "hopd.log"))
-	return string(data)
-}
-
-func (h *hopd) pid() int { return h.cmd.Process.Pid }
-
-func (h *hopd) token() string {
-	data, err := os.ReadFile(filepath.Join(h.dir, "state", "token"))
-	if err != nil {
-		h.b.Fatalf("reading hopd's token: %v", err)
-	}
-	return strings.TrimSpace(string(data))
 }
 
 // ecs is the ECS endpoint of an account as a load target.
 func (h *hopd) ecs(name string) load.Target {
-	return load.Target{Name: "ecs", URL: "http://" + h.listen + "/creds/" + name, Header: http.Header{"Authorization": {h.token()}}}
+	return load.Target{Name: "ecs", URL: "http://" + h.Listen + "/creds/" + name, Header: http.Header{"Authorization": {h.Token()}}}
 }
 
 // imds is an account's IMDS credentials path as a load target, with an
@@ -253,7 +159,7 @@ func (h *hopd) tryServed(name string) ([]byte, error) {
 			return body, nil
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("hopd does not serve %s: %d %s %v; its log:\n%s", name, status, body, err, h.log())
+			return nil, fmt.Errorf("hopd does not serve %s: %d %s %v; its log:\n%s", name, status, body, err, h.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -291,8 +197,8 @@ func assumeRole(ctx context.Context, c *sts.Client, accountID string) (*sts.Assu
 // status.
 func (h *hopd) refreshes() int {
 	h.b.Helper()
-	req, _ := http.NewRequest(http.MethodGet, "http://"+h.listen+"/v1/status", nil)
-	req.Header.Set("Authorization", h.token())
+	req, _ := http.NewRequest(http.MethodGet, "http://"+h.Listen+"/v1/status", nil)
+	req.Header.Set("Authorization", h.Token())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		h.b.Fatalf("GET /v1/status: %v", err)

@@ -48,11 +48,11 @@ func BenchmarkIdle(b *testing.B) {
 	time.Sleep(5 * time.Second) // connections close, the last log lines are written
 	cpu0 := map[int]time.Duration{}
 	for n, h := range daemons {
-		cpu0[n] = cpuTime(b, h.pid())
+		cpu0[n] = cpuTime(b, h.PID())
 	}
 	time.Sleep(idle)
 	for _, n := range []int{3, 500} {
-		pid := daemons[n].pid()
+		pid := daemons[n].PID()
 		used := cpuTime(b, pid) - cpu0[n]
 		b.ReportMetric(float64(statusKB(b, pid, "VmRSS"))/1024, fmt.Sprintf("rss-MiB-%d", n))
 		b.ReportMetric(float64(used)/float64(time.Millisecond)/idle.Minutes(), fmt.Sprintf("cpu-ms/min-%d", n))

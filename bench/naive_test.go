@@ -29,7 +29,7 @@ func BenchmarkNaive(b *testing.B) {
 	h := startHopd(b, []acct{{name: "production", id: "222222222222"}})
 	h.served("production")
 	home := b.TempDir()
-	awsEnv := append(baseEnv(),
+	awsEnv := append(testenv.BaseEnv(),
 		"HOME="+home,
 		"AWS_ACCESS_KEY_ID="+iamKeyID,
 		"AWS_SECRET_ACCESS_KEY="+iamSecret,
@@ -61,7 +61,7 @@ func BenchmarkNaive(b *testing.B) {
 		})
 	})
 	b.Run("hopd-creds", func(b *testing.B) {
-		invocations(b, h, func() *exec.Cmd { return h.command("creds", "production").Cmd })
+		invocations(b, h, func() *exec.Cmd { return h.Command("creds", "production") })
 	})
 }
 

@@ -34,7 +34,7 @@ func BenchmarkServing(b *testing.B) {
 	}
 	defer floor.Close()
 	targets := []load.Target{{Name: "floor", URL: floor.URL}, h.ecs("production"), h.imds("production")}
-	pids := map[string]int{"floor": floor.PID, "ecs": h.pid(), "imds": h.pid()}
+	pids := map[string]int{"floor": floor.PID, "ecs": h.PID(), "imds": h.PID()}
 	check := &http.Client{Timeout: 5 * time.Second}
 	for _, t := range targets {
 		if status, _, err := get(check, t); status != http.StatusOK {

@@ -184,7 +184,7 @@ func TestBrowserAttacks(t *testing.T) {
 	d := newDaemon(t, options{accounts: []account{{Name: "production", ID: "222222222222", IMDS: true}}, mfa: true, serveArgs: []string{"--log-level", "debug"}})
 	f := startFederation(t, d.moto)
 	o := newOpener(t)
-	d.writeConfig(d.dashboardConfig(f, map[string]opener{"production": o}))
+	d.WriteConfig(d.dashboardConfig(f, map[string]opener{"production": o}))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
 	d.ecs("production")
@@ -196,10 +196,10 @@ func TestBrowserAttacks(t *testing.T) {
 
 	// The attacker's site: one server, reached as 127.0.0.1:PORT and as
 	// evil.test:PORT, a name the browser resolves to 127.0.0.1.
-	_, hopdPort, _ := net.SplitHostPort(d.listen)
+	_, hopdPort, _ := net.SplitHostPort(d.Listen)
 	imdsPort := strconv.Itoa(d.ports["production"])
 	targets := map[string]string{
-		"hopd":       "http://" + d.listen,
+		"hopd":       "http://" + d.Listen,
 		"imds":       "http://127.0.0.1:" + imdsPort,
 		"rebind":     "http://evil.test:" + hopdPort,
 		"rebindIMDS": "http://evil.test:" + imdsPort,
@@ -227,7 +227,7 @@ func TestBrowserAttacks(t *testing.T) {
 		t.Errorf("the dashboard's script can read its cookies (%q); want the session cookie HttpOnly", c)
 	}
 	cookies, err := chromedp.Run(ctx, func(ctx2 context.Context, tg *chromedp.Target) ([]*network.Cookie, error) {
-		r, err := cdp.Call(ctx2, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{"http://" + d.listen + "/"}})
+		r, err := cdp.Call(ctx2, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{"http://" + d.Listen + "/"}})
 		return r.Cookies, err
 	})
 	if err != nil || len(cookies) != 1 {
@@ -240,7 +240,7 @@ func TestBrowserAttacks(t *testing.T) {
 
 	served := func() int {
 		n := 0
-		for line := range strings.Lines(d.log()) {
+		for line := range strings.Lines(d.Log()) {
 			if strings.Contains(line, "status=200") && (strings.Contains(line, "route=ecs ") || strings.Contains(line, "route=imds-creds ")) {
 				n++
 			}
@@ -248,8 +248,8 @@ func TestBrowserAttacks(t *testing.T) {
 		return n
 	}
 	before := struct{ served, sessions, reloads, refused, guard int }{
-		served(), d.proxy.Count("GetSessionToken"), strings.Count(d.log(), `msg="config reloaded"`),
-		strings.Count(d.log(), `msg="dashboard refused a request"`), strings.Count(d.log(), "route=guard"),
+		served(), d.proxy.Count("GetSessionToken"), strings.Count(d.Log(), `msg="config reloaded"`),
+		strings.Count(d.Log(), `msg="dashboard refused a request"`), strings.Count(d.Log(), "route=guard"),
 	}
 
 	for _, origin := range []string{"http://127.0.0.1:" + evilPort, "http://evil.test:" + evilPort} {
@@ -280,7 +280,7 @@ func TestBrowserAttacks(t *testing.T) {
 	}
 
 	// The attempts reached hopd and were refused there.
-	log := d.log()
+	log := d.Log()
 	for _, path := range []string{"/api/mfa", "/api/reload", "/api/console", "/api/status", "/api/events", "/"} {
 		if !strings.Contains(log, `msg="dashboard refused a request" method=POST path=`+path+" ") && !strings.Contains(log, `msg="dashboard refused a request" method=GET path=`+path+" ") {
 			t.Errorf("hopd's log shows no refused request for %s: the attacks did not reach it, so they prove nothing", path)
@@ -311,7 +311,7 @@ func TestBrowserAttacks(t *testing.T) {
 		method, host string
 		want         int
 	}{
-		{"GET", d.listen, http.StatusOK}, // the control: the session works
+		{"GET", d.Listen, http.StatusOK}, // the control: the session works
 		{"GET", "evil.test:" + hopdPort, http.StatusForbidden},
 		{"POST", "evil.test:" + hopdPort, http.StatusForbidden},
 	} {
@@ -319,17 +319,17 @@ func TestBrowserAttacks(t *testing.T) {
 		if tc.method == "POST" {
 			path = "/api/reload"
 		}
-		req := newRequest(t, tc.method, "http://"+d.listen+path, map[string]string{
+		req := newRequest(t, tc.method, "http://"+d.Listen+path, map[string]string{
 			"Host": tc.host, "Origin": "http://" + tc.host, "Sec-Fetch-Site": "same-origin",
 			"Cookie": session.Name + "=" + session.Value, "X-Hopd-Csrf": csrf, "Content-Type": "application/json",
 		})
 		if r := do(t, httpClient, req); r.status != tc.want {
-			t.Errorf("%s %s with the session and Host %s: %d %s; want %d", tc.method, path, tc.host, r.status, r.body, tc.want)
+			t.Errorf("%s %s with the session and Host %s: %d %s; want %d", tc.method, path, tc.host, r.status, r.shown(), tc.want)
 		}
 	}
 
 	// The person's own dashboard still works after all this.
-	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+d.listen+"/")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+d.Listen+"/")); err != nil {
 		t.Fatal(err)
 	}
 	waitPage(t, ctx, 15*time.Second, `document.querySelector('[data-account=production]') !== null && document.getElementById('session').textContent.startsWith('Session valid')`,

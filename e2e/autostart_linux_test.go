@@ -26,16 +26,17 @@ func TestAutostartEntryStartsDaemon(t *testing.T) {
 		testenv.Missing(t, "gio (apt-get install libglib2.0-bin), to launch the entry as GNOME does", err)
 	}
 	d := newDaemon(t, options{accounts: threeAccounts[:1]})
-	d.writeConfig(d.config(d.accounts))
+	d.WriteConfig(d.config(d.accounts))
 	d.setKeys(iamKeyID, iamSecret)
 
 	// hopd installed at a path with a space, as on many machines.
-	bin := copyHopd(t, d.bin, filepath.Join(d.dir, "my apps", "hopd"))
-	env := append(d.hopdEnv(), "XDG_CONFIG_DIRS="+filepath.Join(d.dir, "etc-xdg"))
+	scratch := t.TempDir()
+	bin := copyHopd(t, d.Bin, filepath.Join(scratch, "my apps", "hopd"))
+	env := append(d.Env, "XDG_CONFIG_DIRS="+filepath.Join(scratch, "etc-xdg"))
 	hopd := func(bin string, args ...string) result { return runCmd(t, env, "", bin, args...) }
 
 	r := hopd(bin, "autostart", "enable")
-	entry := filepath.Join(d.home, ".config", "autostart", "hopd.desktop")
+	entry := filepath.Join(d.Home, ".config", "autostart", "hopd.desktop")
 	if r.code != 0 || !strings.Contains(r.stdout, entry) {
 		t.Fatalf("hopd autostart enable: exit %d, %q %q; want it to name %s", r.code, r.stdout, r.stderr, entry)
 	}
@@ -45,7 +46,7 @@ func TestAutostartEntryStartsDaemon(t *testing.T) {
 
 	// The daemon inherits gio's stdout and stderr: a file, not a pipe,
 	// or waiting for gio would wait for the daemon.
-	out, err := os.Create(filepath.Join(d.dir, "gio.log"))
+	out, err := os.Create(filepath.Join(scratch, "gio.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestAutostartEntryStartsDaemon(t *testing.T) {
 	// The daemon is gio's child, not ours: stop it by its pid.
 	var pid int
 	eventually(t, 15*time.Second, func() string {
-		if pid = d.daemonFile().PID; pid == 0 {
+		if pid = d.Info().PID; pid == 0 {
 			return "the daemon started from the entry wrote no daemon.json"
 		}
 		return ""
@@ -81,7 +82,7 @@ func TestAutostartEntryStartsDaemon(t *testing.T) {
 	}
 
 	// Move hopd, as an upgrade to another path would.
-	moved := filepath.Join(d.dir, "moved", "hopd")
+	moved := filepath.Join(scratch, "moved", "hopd")
 	if err := os.MkdirAll(filepath.Dir(moved), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ type answer struct {
 // own goroutine, and waits for all the answers.
 func burst(t *testing.T, c *http.Client, d *daemon, acct string, n int) []answer {
 	t.Helper()
-	token := d.token()
+	token := d.Token()
 	answers := make([]answer, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -140,7 +140,7 @@ func TestSTSOutage(t *testing.T) {
 	// with a reason, in time for SDKs that give up after a second.
 	r := d.ecs("staging")
 	if r.status != http.StatusServiceUnavailable {
-		t.Fatalf("a cold account during the outage: %d %s; want 503", r.status, r.body)
+		t.Fatalf("a cold account during the outage: %d %s; want 503", r.status, r.shown())
 	}
 	if r.took > 1500*time.Millisecond {
 		t.Errorf("the 503 for a cold account during the outage took %s; SDK IMDS clients give up after about 1s", r.took)

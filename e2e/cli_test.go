@@ -111,20 +111,20 @@ func TestCLI(t *testing.T) {
 		if took := time.Since(start); took > 5*time.Second {
 			t.Errorf("the second hopd serve took %s to give up", took)
 		}
-		want := fmt.Sprintf("already running (pid %d)", d.cmd.Process.Pid)
+		want := fmt.Sprintf("already running (pid %d)", d.PID())
 		if !oneLine(r.stderr) || !strings.Contains(r.stderr, want) {
 			t.Errorf("the second hopd serve said %q; want one line with %q", r.stderr, want)
 		}
-		if info := d.daemonFile(); info.PID != d.cmd.Process.Pid {
-			t.Errorf("after the refused second serve daemon.json names pid %d; want the running %d", info.PID, d.cmd.Process.Pid)
+		if info := d.Info(); info.PID != d.PID() {
+			t.Errorf("after the refused second serve daemon.json names pid %d; want the running %d", info.PID, d.PID())
 		}
 		d.mustECS("production")
 	})
 
 	t.Run("no daemon", func(t *testing.T) {
-		env := append(d.hopdEnv(), "HOPD_STATE_DIR="+filepath.Join(t.TempDir(), "state"))
+		env := append(d.Env, "HOPD_STATE_DIR="+filepath.Join(t.TempDir(), "state"))
 		for _, args := range [][]string{{"accounts"}, {"status"}, {"creds", "production"}} {
-			r := runCmd(t, env, "", d.bin, args...)
+			r := runCmd(t, env, "", d.Bin, args...)
 			if r.code == 0 {
 				t.Fatalf("hopd %s with no daemon running exited 0", strings.Join(args, " "))
 			}
@@ -145,14 +145,14 @@ func TestMFA(t *testing.T) {
 
 	r := d.ecs("production")
 	if r.status != http.StatusServiceUnavailable {
-		t.Fatalf("GET /creds/production before any MFA code: %d %s; want 503", r.status, r.body)
+		t.Fatalf("GET /creds/production before any MFA code: %d %s; want 503", r.status, r.shown())
 	}
 	if r.took > time.Second {
 		t.Errorf("the 503 asking for MFA took %s; want well under a second", r.took)
 	}
 	checkErrorBody(t, r)
 	if !strings.Contains(string(r.body), "hopd mfa") {
-		t.Errorf("the 503 says %s; want it to say to run `hopd mfa`", r.body)
+		t.Errorf("the 503 says %s; want it to say to run `hopd mfa`", r.shown())
 	}
 	if got := d.userState(); got != "needs-mfa" {
 		t.Errorf("hopd status --json says the user is %q; want needs-mfa", got)

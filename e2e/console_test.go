@@ -183,7 +183,7 @@ func (o opener) urls() []string {
 // accounts named in browsers open with their opener.
 func (d *daemon) consoleConfig(f *federation, accounts []account, browsers map[string]opener, userConsole bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "listen = %q\nsignin_url = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n", d.listen, f.Endpoint(), d.user)
+	fmt.Fprintf(&b, "listen = %q\nsignin_url = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n", d.Listen, f.Endpoint(), d.user)
 	if userConsole {
 		b.WriteString("console = true\n")
 	}
@@ -246,7 +246,7 @@ func TestConsoleSignIn(t *testing.T) {
 	d := newDaemon(t, options{accounts: two})
 	f := startFederation(t, d.moto)
 	o := newOpener(t)
-	d.writeConfig(d.consoleConfig(f, two, map[string]opener{"staging": o}, true))
+	d.WriteConfig(d.consoleConfig(f, two, map[string]opener{"staging": o}, true))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
 
@@ -301,7 +301,7 @@ func TestConsoleSignIn(t *testing.T) {
 	}
 
 	// What lets someone into the console never reaches the log.
-	log := d.log()
+	log := d.Log()
 	f.mu.Lock()
 	sessions := f.sessions
 	f.mu.Unlock()

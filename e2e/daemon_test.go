@@ -11,11 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -75,33 +75,25 @@ type options struct {
 	moto      *testenv.Moto // default: the process's shared moto (a test that needs its own, for Organizations, passes it)
 	serveArgs []string      // extra flags for `hopd serve`
 	env       []string      // extra environment for hopd, daemon and CLI (test hooks such as the clock's)
+	state     string        // the state directory; default one of the daemon's own
+	keyring   []string      // the Secret Service's environment; default the process's (testenv.Keyring)
 }
 
 // daemon is one running hopd with everything it needs: its own HOME, state
 // directory, config and IAM user (the keyring is shared by the whole test
 // process, so every daemon gets a user name of its own).
 type daemon struct {
+	*testenv.Daemon
 	t      *testing.T
-	bin    string
 	keyEnv []string // DBUS_SESSION_BUS_ADDRESS and friends
 	opts   options
 
 	moto  *testenv.Moto
 	proxy *testenv.STSProxy // STS as hopd sees it: counts every call
 
-	dir      string // the temporary root of everything below
-	home     string
-	state    string
-	cfgPath  string
-	logPath  string // hopd serve's stderr
 	user     string
-	listen   string // 127.0.0.1:PORT
 	accounts []account
 	ports    map[string]int // account name -> imds_port
-
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error // exit status, valid once done is closed
 }
 
 var userSeq atomic.Int32
@@ -130,7 +122,7 @@ func freePort(t *testing.T) int {
 func startDaemon(t *testing.T, opts options) *daemon {
 	t.Helper()
 	d := newDaemon(t, opts)
-	d.writeConfig(d.config(d.accounts))
+	d.WriteConfig(d.config(d.accounts))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
 	return d
@@ -139,7 +131,10 @@ func startDaemon(t *testing.T, opts options) *daemon {
 // newDaemon prepares everything but the config, the keys and the process.
 func newDaemon(t *testing.T, opts options) *daemon {
 	t.Helper()
-	keyEnv := testenv.Keyring(t)
+	keyEnv := opts.keyring
+	if keyEnv == nil {
+		keyEnv = testenv.Keyring(t)
+	}
 	bin := testenv.BuildHopd(t)
 	if opts.accounts == nil {
 		opts.accounts = threeAccounts
@@ -148,40 +143,26 @@ func newDaemon(t *testing.T, opts options) *daemon {
 	if m == nil {
 		m = startMoto(t)
 	}
-	dir := t.TempDir()
+	proxy := testenv.CountingProxy(t, m.URL)
 	d := &daemon{
+		Daemon: testenv.NewDaemon(t, testenv.DaemonOptions{
+			Bin: bin, Keyring: keyEnv, STS: proxy.URL, Env: opts.env, State: opts.state,
+			Listen: "127.0.0.1:" + strconv.Itoa(freePort(t)),
+		}),
 		t:        t,
-		bin:      bin,
 		keyEnv:   keyEnv,
 		opts:     opts,
 		moto:     m,
-		proxy:    testenv.CountingProxy(t, m.URL),
-		dir:      dir,
-		home:     filepath.Join(dir, "home"),
-		state:    filepath.Join(dir, "state"),
-		cfgPath:  filepath.Join(dir, "config", "config.toml"),
-		logPath:  filepath.Join(dir, "hopd.log"),
+		proxy:    proxy,
 		user:     fmt.Sprintf("michael%d", userSeq.Add(1)),
-		listen:   "127.0.0.1:" + strconv.Itoa(freePort(t)),
 		accounts: opts.accounts,
 		ports:    map[string]int{},
-	}
-	for _, p := range []string{d.home, filepath.Dir(d.cfgPath)} {
-		if err := os.MkdirAll(p, 0o700); err != nil {
-			t.Fatal(err)
-		}
 	}
 	for _, a := range d.accounts {
 		if a.IMDS {
 			d.ports[a.Name] = freePort(t)
 		}
 	}
-	t.Cleanup(func() {
-		d.stop()
-		if t.Failed() {
-			t.Logf("hopd log (%s):\n%s", d.logPath, d.log())
-		}
-	})
 	return d
 }
 
@@ -209,7 +190,7 @@ func startMoto(t *testing.T) *testenv.Moto {
 // user and IMDS ports.
 func (d *daemon) config(accounts []account) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "listen = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n", d.listen, d.user)
+	fmt.Fprintf(&b, "listen = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n", d.Listen, d.user)
 	if d.opts.mfa {
 		fmt.Fprintf(&b, "mfa_serial = \"arn:aws:iam::111111111111:mfa/%s\"\n", d.user)
 	}
@@ -230,19 +211,6 @@ func (d *daemon) config(accounts []account) string {
 	return b.String()
 }
 
-// writeConfig replaces the config file the way editors do: write a
-// temporary file next to it, then rename it over the old one.
-func (d *daemon) writeConfig(content string) {
-	d.t.Helper()
-	tmp := d.cfgPath + ".tmp"
-	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
-		d.t.Fatal(err)
-	}
-	if err := os.Rename(tmp, d.cfgPath); err != nil {
-		d.t.Fatal(err)
-	}
-}
-
 // setKeys stores the IAM user's keys with `hopd keys set USER`.
 func (d *daemon) setKeys(id, secret string) {
 	d.t.Helper()
@@ -252,149 +220,35 @@ func (d *daemon) setKeys(id, secret string) {
 	}
 }
 
-// baseEnv is the part of the test's own environment that children may see:
-// enough to find programs and Python packages, and nothing AWS- or
-// hopd-related, so that a developer's real credentials, profiles and daemon
-// never take part in a test.
-func baseEnv() []string {
-	keep := []string{"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION", "GOCOVERDIR"}
-	var env []string
-	for _, k := range keep {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
-}
-
-// hopdEnv is the environment of hopd itself, daemon and CLI alike: the
-// private keyring's bus, the temporary HOME, the state directory and config,
-// and STS behind the counting proxy.
-func (d *daemon) hopdEnv() []string {
-	env := append(baseEnv(), d.keyEnv...)
-	return append(append(env,
-		"HOME="+d.home, // after keyEnv's HOME, so it wins
-		"HOPD_STATE_DIR="+d.state,
-		"HOPD_CONFIG="+d.cfgPath,
-		"AWS_ENDPOINT_URL="+d.proxy.URL,
-	), d.opts.env...)
-}
-
 // env is the environment of an SDK client: HOME is the temporary one, so no
 // ~/.aws file of the developer's interferes; the clients' own STS calls go
 // to moto directly (the proxy counts only hopd's); hopd's variables are set
 // so that credential_process finds the daemon.
 func (d *daemon) env() []string {
-	return append(baseEnv(),
-		"HOME="+d.home,
-		"HOPD_STATE_DIR="+d.state,
-		"HOPD_CONFIG="+d.cfgPath,
+	return append(testenv.BaseEnv(),
+		"HOME="+d.Home,
+		"HOPD_STATE_DIR="+d.State,
+		"HOPD_CONFIG="+d.Config,
 		"AWS_ENDPOINT_URL="+d.moto.URL,
 		"AWS_REGION=us-east-1",
 		"AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE="+filepath.Join(d.home, ".aws", "config"),
-		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(d.home, ".aws", "credentials"),
+		"AWS_CONFIG_FILE="+filepath.Join(d.Home, ".aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(d.Home, ".aws", "credentials"),
 	)
 }
 
-// start runs `hopd serve --no-tray` and waits until it has written
-// daemon.json. It can start the daemon again after stop, with the same
-// HOME, state, config and keyring.
+// start runs `hopd serve --no-tray` with the test's serve flags.
 func (d *daemon) start() {
 	d.t.Helper()
-	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	defer logf.Close()
-	args := append([]string{"serve", "--no-tray"}, d.opts.serveArgs...)
-	cmd := exec.Command(d.bin, args...)
-	cmd.Env = d.hopdEnv()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	setProcAttr(cmd)
-	if err := cmd.Start(); err != nil {
-		d.t.Fatalf("cannot start hopd serve: %v", err)
-	}
-	d.cmd, d.done = cmd, make(chan struct{})
-	go func(done chan struct{}) {
-		d.err = cmd.Wait()
-		close(done)
-	}(d.done)
-
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if info := d.daemonFile(); info.PID == cmd.Process.Pid {
-			if info.Listen != d.listen {
-				d.t.Fatalf("daemon.json says hopd listens on %q; the config says %q", info.Listen, d.listen)
-			}
-			return
-		}
-		select {
-		case <-d.done:
-			d.t.Fatalf("hopd serve exited before it wrote daemon.json (%v); its log:\n%s", d.err, d.log())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("hopd serve did not write %s within 15s; its log:\n%s", filepath.Join(d.state, "daemon.json"), d.log())
-		}
-	}
+	d.Start(d.opts.serveArgs...)
 }
 
-type daemonInfo struct {
-	PID    int    `json:"pid"`
-	Listen string `json:"listen"`
-}
-
-func (d *daemon) daemonFile() daemonInfo {
-	var info daemonInfo
-	data, err := os.ReadFile(filepath.Join(d.state, "daemon.json"))
-	if err == nil {
-		_ = json.Unmarshal(data, &info)
-	}
-	return info
-}
-
-// stop sends SIGTERM and waits; hopd must exit, cleanly, within 10 s.
+// stop stops the daemon; hopd must exit, cleanly, within 10 s.
 func (d *daemon) stop() {
-	if d.cmd == nil {
-		return
-	}
-	defer func() { d.cmd = nil }()
-	select {
-	case <-d.done:
-		d.t.Errorf("hopd serve (pid %d) had exited before the test stopped it: %v", d.cmd.Process.Pid, d.err)
-		return
-	default:
-	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-		if d.err != nil {
-			d.t.Errorf("hopd serve exited with %v after SIGTERM; want a clean exit", d.err)
-		}
-	case <-time.After(10 * time.Second):
-		_ = d.cmd.Process.Kill()
-		<-d.done
-		d.t.Errorf("hopd serve (pid %d) did not exit within 10s of SIGTERM", d.cmd.Process.Pid)
-	}
-}
-
-func (d *daemon) log() string {
-	data, err := os.ReadFile(d.logPath)
-	if err != nil {
-		return fmt.Sprintf("(cannot read the log: %v)", err)
-	}
-	return string(data)
-}
-
-// token is the content of the token file, the ECS and control API secret.
-func (d *daemon) token() string {
 	d.t.Helper()
-	data, err := os.ReadFile(filepath.Join(d.state, "token"))
-	if err != nil {
-		d.t.Fatalf("reading hopd's token file: %v", err)
+	if err := d.Stop(); err != nil {
+		d.t.Error(err)
 	}
-	return strings.TrimSpace(string(data))
 }
 
 // result is what a finished command did.
@@ -411,7 +265,7 @@ func (d *daemon) run(args ...string) result {
 
 func (d *daemon) runStdin(stdin string, args ...string) result {
 	d.t.Helper()
-	return runCmd(d.t, d.hopdEnv(), stdin, d.bin, args...)
+	return runCmd(d.t, d.Env, stdin, d.Bin, args...)
 }
 
 // runCmd runs a program to completion (at most a minute) and returns its
@@ -547,6 +401,14 @@ type response struct {
 	took   time.Duration
 }
 
+var credentialField = regexp.MustCompile(`"(AccessKeyId|SecretAccessKey|Token|SessionToken)"\s*:\s*"[^"]*"`)
+
+// shown is the body for a failure message: credentials that a test did not
+// expect are masked, since test output is a log like any other.
+func (r response) shown() string {
+	return credentialField.ReplaceAllString(string(r.body), `"$1":"(masked)"`)
+}
+
 // do sends req and reads the answer.
 func do(t *testing.T, c *http.Client, req *http.Request) response {
 	t.Helper()
@@ -589,12 +451,12 @@ type ecsCreds struct {
 }
 
 // ecsURL is the ECS endpoint of an account.
-func (d *daemon) ecsURL(acct string) string { return "http://" + d.listen + "/creds/" + acct }
+func (d *daemon) ecsURL(acct string) string { return "http://" + d.Listen + "/creds/" + acct }
 
 // ecs asks the ECS endpoint for an account's credentials with the token.
 func (d *daemon) ecs(acct string) response {
 	d.t.Helper()
-	return do(d.t, httpClient, newRequest(d.t, "GET", d.ecsURL(acct), map[string]string{"Authorization": d.token()}))
+	return do(d.t, httpClient, newRequest(d.t, "GET", d.ecsURL(acct), map[string]string{"Authorization": d.Token()}))
 }
 
 // waitECS fetches credentials that must be served within a few seconds:
@@ -605,7 +467,7 @@ func (d *daemon) waitECS(acct string) ecsCreds {
 	var r response
 	eventually(d.t, 10*time.Second, func() string {
 		if r = d.ecs(acct); r.status != http.StatusOK {
-			return fmt.Sprintf("GET /creds/%s: %d %s", acct, r.status, r.body)
+			return fmt.Sprintf("GET /creds/%s: %d %s", acct, r.status, r.shown())
 		}
 		return ""
 	})
@@ -617,7 +479,7 @@ func (d *daemon) mustECS(acct string) ecsCreds {
 	d.t.Helper()
 	r := d.ecs(acct)
 	if r.status != http.StatusOK {
-		d.t.Fatalf("GET /creds/%s: %d %s", acct, r.status, r.body)
+		d.t.Fatalf("GET /creds/%s: %d %s", acct, r.status, r.shown())
 	}
 	return decodeCreds(d.t, r.body)
 }
@@ -657,7 +519,7 @@ func (d *daemon) imdsCreds(acct string) (ecsCreds, error) {
 	}
 	cr := do(d.t, httpClient, newRequest(d.t, "GET", base+"/latest/meta-data/iam/security-credentials/"+string(role.body), h))
 	if cr.status != http.StatusOK {
-		return ecsCreds{}, fmt.Errorf("GET the role's credentials: %d %s", cr.status, cr.body)
+		return ecsCreds{}, fmt.Errorf("GET the role's credentials: %d %s", cr.status, cr.shown())
 	}
 	var body struct {
 		Code string

@@ -150,14 +150,14 @@ func TestDashboard(t *testing.T) {
 	d := newDaemon(t, options{mfa: true})
 	f := startFederation(t, d.moto)
 	o := newOpener(t)
-	d.writeConfig(d.dashboardConfig(f, map[string]opener{"staging": o}))
+	d.WriteConfig(d.dashboardConfig(f, map[string]opener{"staging": o}))
 	d.setKeys(iamKeyID, iamSecret)
 	notes := ownNotifications(t, d.keyEnv)
 	d.start()
 
 	// A client asks: the user comes to need a code, and the desktop says so.
 	if r := d.ecs("production"); r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "hopd mfa") {
-		t.Fatalf("GET /creds/production before any MFA code: %d %s; want a 503 naming `hopd mfa`", r.status, r.body)
+		t.Fatalf("GET /creds/production before any MFA code: %d %s; want a 503 naming `hopd mfa`", r.status, r.shown())
 	}
 	eventually(t, 10*time.Second, func() string {
 		if notes.count(d.user) == 0 {
@@ -170,21 +170,21 @@ func TestDashboard(t *testing.T) {
 	}
 
 	link := strings.TrimSpace(d.mustRun("dashboard", "--print"))
-	if !strings.HasPrefix(link, "http://"+d.listen+"/login?t=") {
-		t.Fatalf("hopd dashboard --print printed %q; want a one-time link on %s", link, d.listen)
+	if !strings.HasPrefix(link, "http://"+d.Listen+"/login?t=") {
+		t.Fatalf("hopd dashboard --print printed %q; want a one-time link on %s", link, d.Listen)
 	}
 	t.Run("command line", func(t *testing.T) {
 		b := newOpener(t)
 		if r := d.run("dashboard", "--browser", b.template()); r.code != 0 {
 			t.Errorf("hopd dashboard --browser: exit %d: %s", r.code, r.stderr)
 		}
-		if got := b.urls(); len(got) != 1 || !strings.HasPrefix(got[0], "http://"+d.listen+"/login?t=") || got[0] == link {
+		if got := b.urls(); len(got) != 1 || !strings.HasPrefix(got[0], "http://"+d.Listen+"/login?t=") || got[0] == link {
 			t.Errorf("hopd dashboard --browser gave the browser %v; want one new one-time link", got)
 		}
 		if out := d.mustRun("dashboard", "--help"); !strings.Contains(out, "one-time link") {
 			t.Errorf("hopd dashboard --help does not explain the one-time link:\n%s", out)
 		}
-		noDaemon := append(d.hopdEnv(), "HOPD_STATE_DIR="+filepath.Join(t.TempDir(), "state"))
+		noDaemon := append(d.Env, "HOPD_STATE_DIR="+filepath.Join(t.TempDir(), "state"))
 		for _, tc := range []struct {
 			env  []string
 			args []string
@@ -196,9 +196,9 @@ func TestDashboard(t *testing.T) {
 		} {
 			env := tc.env
 			if env == nil {
-				env = d.hopdEnv()
+				env = d.Env
 			}
-			r := runCmd(t, env, "", d.bin, tc.args...)
+			r := runCmd(t, env, "", d.Bin, tc.args...)
 			if r.code == 0 || !oneLine(r.stderr) || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("hopd %s: exit %d, stderr %q; want a failure in one line with %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.want)
 			}
@@ -298,10 +298,10 @@ func TestDashboard(t *testing.T) {
 		"the page says the console was opened")
 
 	// Re-read config.
-	before := strings.Count(d.log(), `msg="config reloaded"`)
+	before := strings.Count(d.Log(), `msg="config reloaded"`)
 	clickPage(t, ctx, "#reload")
 	waitPage(t, ctx, 10*time.Second, `document.getElementById('flash').textContent === 'Config re-read.'`, "the page says the config was re-read")
-	if after := strings.Count(d.log(), `msg="config reloaded"`); after != before+1 {
+	if after := strings.Count(d.Log(), `msg="config reloaded"`); after != before+1 {
 		t.Errorf("the log says %d reloads after the button, %d before; want one more", after, before)
 	}
 	screenshot(t, ctx, "dashboard.png")
@@ -309,12 +309,12 @@ func TestDashboard(t *testing.T) {
 	// No secret is anywhere in the page or its JSON.
 	page := js[string](t, ctx, `document.documentElement.outerHTML`)
 	status := js[string](t, ctx, `fetch('/api/status').then(r => r.text())`)
-	for _, secret := range []string{iamKeyID, iamSecret, prod.AccessKeyID, prod.SecretAccessKey, prod.Token, stag.SecretAccessKey, stag.Token, play.SecretAccessKey, d.token()} {
+	for _, secret := range []string{iamKeyID, iamSecret, prod.AccessKeyID, prod.SecretAccessKey, prod.Token, stag.SecretAccessKey, stag.Token, play.SecretAccessKey, d.Token()} {
 		if strings.Contains(page, secret) || strings.Contains(status, secret) {
 			t.Errorf("the page or /api/status holds a secret (%.6s...)", secret)
 		}
 	}
-	if strings.Contains(d.log(), "111111") || strings.Contains(d.log(), "123456") {
+	if strings.Contains(d.Log(), "111111") || strings.Contains(d.Log(), "123456") {
 		t.Error("hopd's log holds an MFA code")
 	}
 	if n := notes.count(d.user); n != 1 {

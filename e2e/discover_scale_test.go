@@ -33,10 +33,10 @@ func TestDiscoverScale(t *testing.T) {
 	t.Logf("created 500 accounts in moto in %s", time.Since(start).Round(time.Millisecond))
 
 	d := newDaemon(t, options{accounts: []account{}, moto: m})
-	d.writeConfig(d.discoverConfig("", ""))
+	d.WriteConfig(d.discoverConfig("", ""))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
-	rssStart := vmRSS(t, d.cmd.Process.Pid)
+	rssStart := vmRSS(t, d.PID())
 	eventually(t, time.Minute, func() string {
 		if n := len(d.accountsJSON()); n != 500 {
 			return fmt.Sprintf("hopd lists %d accounts; want 500", n)
@@ -53,7 +53,7 @@ func TestDiscoverScale(t *testing.T) {
 		took = append(took, time.Since(t0))
 	}
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
-	rss := vmRSS(t, d.cmd.Process.Pid)
+	rss := vmRSS(t, d.PID())
 
 	// The menu as the tray builds it from the daemon's state.
 	var st struct {
@@ -67,14 +67,14 @@ func TestDiscoverScale(t *testing.T) {
 	build := time.Since(t0)
 
 	t.Logf("500 accounts: `hopd accounts --refresh` %v (median %v); daemon log: %s; menu of %d top-level items built in %v; daemon VmRSS %d kB at start, %d kB after the listings",
-		took, took[1], listingTimes(d.log()), menu, build, rssStart, rss)
+		took, took[1], listingTimes(d.Log()), menu, build, rssStart, rss)
 	if took[1] > 30*time.Second {
 		t.Errorf("a listing of 500 accounts takes %v; want well under 30 s", took[1])
 	}
 	if rss > 200*1024 {
 		t.Errorf("the daemon holds %d kB with 500 accounts; want well under 200 MB", rss)
 	}
-	if cache, err := os.Stat(filepath.Join(d.state, "discovered-accounts.json")); err != nil || cache.Size() == 0 {
+	if cache, err := os.Stat(filepath.Join(d.State, "discovered-accounts.json")); err != nil || cache.Size() == 0 {
 		t.Errorf("no cache of the listing in the state directory: %v", err)
 	}
 }

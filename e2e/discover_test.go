@@ -115,7 +115,7 @@ func ownMoto(t *testing.T) *testenv.Moto {
 // discoverConfig is a config with [discover] and the given [[account]]
 // text, for the daemon's listen address and user.
 func (d *daemon) discoverConfig(accounts, discover string) string {
-	return fmt.Sprintf("listen = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n%s\n[discover]\norganizations = true\n%s\n", d.listen, d.user, accounts, discover)
+	return fmt.Sprintf("listen = %q\n\n[user]\nname = %q\nregion = \"us-east-1\"\n%s\n[discover]\norganizations = true\n%s\n", d.Listen, d.user, accounts, discover)
 }
 
 type statusJSON struct {
@@ -165,7 +165,7 @@ func TestDiscoverOrganization(t *testing.T) {
 	imdsPort := testenv.FreePort(t)
 	d.ports["main-prod"] = imdsPort
 	override := fmt.Sprintf("\n[[account]]\nname = \"main-prod\"\nid = %q\ncolor = \"#123456\"\nregion = \"eu-west-1\"\nimds_port = %d\n", o.ids["Team 00 Prod"], imdsPort)
-	d.writeConfig(d.discoverConfig(override, ""))
+	d.WriteConfig(d.discoverConfig(override, ""))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
 
@@ -214,7 +214,7 @@ func TestDiscoverOrganization(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			r := runCmd(t, d.env(), "", d.bin, "exec", a.Name, "--", "aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text")
+			r := runCmd(t, d.env(), "", d.Bin, "exec", a.Name, "--", "aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text")
 			if r.code != 0 || strings.TrimSpace(r.stdout) != a.ID {
 				t.Errorf("hopd exec %s -- aws sts get-caller-identity: exit %d, account %q; want %s\n%s", a.Name, r.code, strings.TrimSpace(r.stdout), a.ID, r.stderr)
 			}
@@ -243,7 +243,7 @@ func TestDiscoverOrganization(t *testing.T) {
 	// A config edit takes effect at once, and the changed settings make
 	// hopd list the accounts again.
 	before := d.status().Daemon.Discovery.LastRefresh
-	d.writeConfig(d.discoverConfig(override, `exclude = ["Team 24 Prod"]`))
+	d.WriteConfig(d.discoverConfig(override, `exclude = ["Team 24 Prod"]`))
 	eventually(t, 20*time.Second, func() string {
 		if d.lists("team-24-prod") {
 			return "after excluding it, team-24-prod is still listed"
@@ -293,7 +293,7 @@ func TestDiscoverTrayMenu(t *testing.T) {
 	o.account("Beta", "")
 
 	d := newDaemon(t, options{accounts: []account{}, moto: m, serveArgs: []string{"--no-tray=false"}})
-	d.writeConfig(d.discoverConfig("", ""))
+	d.WriteConfig(d.discoverConfig("", ""))
 	d.setKeys(iamKeyID, iamSecret)
 
 	var addr string
@@ -307,7 +307,7 @@ func TestDiscoverTrayMenu(t *testing.T) {
 	var it trayItem
 	eventually(t, 15*time.Second, func() string {
 		var ok bool
-		if it, ok = w.item(conn, d.cmd.Process.Pid); !ok {
+		if it, ok = w.item(conn, d.PID()); !ok {
 			return "hopd's tray icon did not register with the watcher"
 		}
 		return ""

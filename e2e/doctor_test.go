@@ -52,17 +52,18 @@ func TestDoctor(t *testing.T) {
 	t.Parallel()
 	d := startDaemon(t, options{accounts: threeAccounts[:1]})
 	d.waitECS("production")
-	base := append(d.hopdEnv(), "XDG_CONFIG_DIRS="+filepath.Join(d.dir, "etc-xdg"))
+	scratch := t.TempDir()
+	base := append(d.Env, "XDG_CONFIG_DIRS="+filepath.Join(scratch, "etc-xdg"))
 	doctor := func(t *testing.T, wantCode int, env ...string) map[string][]finding {
 		t.Helper()
-		r := runCmd(t, append(append([]string{}, base...), env...), "", d.bin, "doctor")
+		r := runCmd(t, append(append([]string{}, base...), env...), "", d.Bin, "doctor")
 		if r.code != wantCode {
 			t.Errorf("hopd doctor: exit %d; want %d\n%s%s", r.code, wantCode, r.stdout, r.stderr)
 		}
 		if wantCode != 0 && (!oneLine(r.stderr) || !strings.Contains(r.stderr, "FAIL")) {
 			t.Errorf("hopd doctor failing said %q on stderr; want one line pointing at the FAIL lines", r.stderr)
 		}
-		for _, s := range []string{iamSecret, d.token()} {
+		for _, s := range []string{iamSecret, d.Token()} {
 			if strings.Contains(r.stdout+r.stderr, s) {
 				t.Error("hopd doctor printed a secret")
 			}
@@ -83,9 +84,9 @@ func TestDoctor(t *testing.T) {
 
 	t.Run("healthy with a daemon", func(t *testing.T) {
 		found := doctor(t, 0)
-		expect(t, found, "config", "ok", d.cfgPath, "1 account")
+		expect(t, found, "config", "ok", d.Config, "1 account")
 		expect(t, found, "keychain", "ok", d.user)
-		expect(t, found, "daemon", "ok", fmt.Sprintf("pid %d", d.cmd.Process.Pid))
+		expect(t, found, "daemon", "ok", fmt.Sprintf("pid %d", d.PID()))
 		expect(t, found, "ports", "ok", "2 ports in use by hopd")
 		expect(t, found, "tray", "warn", "StatusNotifierWatcher")
 		expect(t, found, "autostart", "warn", "hopd autostart enable")
@@ -123,7 +124,7 @@ func TestDoctor(t *testing.T) {
 	t.Run("autostart entry broken", func(t *testing.T) {
 		home := t.TempDir()
 		env := []string{"HOME=" + home}
-		copied := copyHopd(t, d.bin, filepath.Join(t.TempDir(), "old", "hopd"))
+		copied := copyHopd(t, d.Bin, filepath.Join(t.TempDir(), "old", "hopd"))
 		if r := runCmd(t, append(append([]string{}, base...), env...), "", copied, "autostart", "enable"); r.code != 0 {
 			t.Fatalf("hopd autostart enable: %d %s", r.code, r.stderr)
 		}
@@ -142,7 +143,7 @@ func TestDoctor(t *testing.T) {
 
 	// Last: it leaves the daemon on its previous config.
 	t.Run("bad config edit", func(t *testing.T) {
-		d.writeConfig(d.config(d.accounts) + "\n[[account]]\nname = \"broken\"\nid = \"123\"\n")
+		d.WriteConfig(d.config(d.accounts) + "\n[[account]]\nname = \"broken\"\nid = \"123\"\n")
 		var found map[string][]finding
 		deadline := time.Now().Add(10 * time.Second)
 		for {
@@ -152,7 +153,7 @@ func TestDoctor(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		expect(t, found, "config", "FAIL", d.cfgPath+":", "12 digits")
+		expect(t, found, "config", "FAIL", d.Config+":", "12 digits")
 		expect(t, found, "daemon", "FAIL", "refused the last config edit", "12 digits")
 	})
 }

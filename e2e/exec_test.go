@@ -18,7 +18,7 @@ func TestExecWinsOverDefaultProfile(t *testing.T) {
 		testenv.Missing(t, "the AWS CLI (pip install awscli)", err)
 	}
 	d := startDaemon(t, options{})
-	aws := filepath.Join(d.home, ".aws")
+	aws := filepath.Join(d.Home, ".aws")
 	if err := os.MkdirAll(aws, 0o700); err != nil {
 		t.Fatal(err)
 	}

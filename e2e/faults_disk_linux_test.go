@@ -25,9 +25,8 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 	// Registered before the daemon's cleanup, so it runs after it.
 	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
-	d := newDaemon(t, options{accounts: threeAccounts[:2]})
-	d.state = mnt
-	d.writeConfig(d.config(d.accounts))
+	d := newDaemon(t, options{accounts: threeAccounts[:2], state: mnt})
+	d.WriteConfig(d.config(d.accounts))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
 	w := watchDaemon(t, d, nil)
@@ -41,7 +40,7 @@ func TestFaultDiskFull(t *testing.T) {
 	if r := d.run("status"); r.code != 0 {
 		t.Errorf("hopd status with the disk full: exit %d: %s", r.code, r.stderr)
 	}
-	d.writeConfig(strings.Replace(d.config(d.accounts), "[[account]]", "[[account]]\ncolor = \"purple\"", 1))
+	d.WriteConfig(strings.Replace(d.config(d.accounts), "[[account]]", "[[account]]\ncolor = \"purple\"", 1))
 	eventually(t, 5*time.Second, func() string {
 		if !strings.Contains(d.mustRun("accounts", "--json"), "#800080") {
 			return "with the disk full hopd did not take a config edit"
@@ -50,7 +49,7 @@ func TestFaultDiskFull(t *testing.T) {
 	})
 
 	must(t, os.Remove(filler))
-	logPath := filepath.Join(d.state, "hopd.log")
+	logPath := filepath.Join(d.State, "hopd.log")
 	before := fileSize(logPath)
 	eventually(t, 5*time.Second, func() string {
 		// An unauthorised request is logged at info.

@@ -22,9 +22,9 @@ import (
 func TestFaultConfigFile(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, options{})
-	d.bin = withoutFileOverride(t, d.bin)
+	d.Bin = withoutFileOverride(t, d.Bin)
 	good := d.config(d.accounts)
-	d.writeConfig(good)
+	d.WriteConfig(good)
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
 	w := watchDaemon(t, d, nil)
@@ -41,10 +41,10 @@ func TestFaultConfigFile(t *testing.T) {
 		name        string
 		break_, fix func()
 	}{
-		{"deleted", func() { must(t, os.Remove(d.cfgPath)) }, func() { d.writeConfig(good) }},
-		{"truncated mid-write", func() { must(t, os.WriteFile(d.cfgPath, []byte(good[:cut]), 0o600)) }, func() { d.writeConfig(good) }},
-		{"replaced with garbage", func() { d.writeConfig(string(garbage)) }, func() { d.writeConfig(good) }},
-		{"unreadable", func() { must(t, os.Chmod(d.cfgPath, 0)) }, func() { must(t, os.Chmod(d.cfgPath, 0o600)) }},
+		{"deleted", func() { must(t, os.Remove(d.Config)) }, func() { d.WriteConfig(good) }},
+		{"truncated mid-write", func() { must(t, os.WriteFile(d.Config, []byte(good[:cut]), 0o600)) }, func() { d.WriteConfig(good) }},
+		{"replaced with garbage", func() { d.WriteConfig(string(garbage)) }, func() { d.WriteConfig(good) }},
+		{"unreadable", func() { must(t, os.Chmod(d.Config, 0)) }, func() { must(t, os.Chmod(d.Config, 0o600)) }},
 	} {
 		fault.break_()
 		var why string
@@ -106,10 +106,10 @@ func must(t *testing.T, err error) {
 func TestFaultPortTaken(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, options{accounts: threeAccounts[:2]})
-	d.writeConfig(d.config(d.accounts))
+	d.WriteConfig(d.config(d.accounts))
 	d.setKeys(iamKeyID, iamSecret)
 
-	ln, err := net.Listen("tcp", d.listen)
+	ln, err := net.Listen("tcp", d.Listen)
 	if err != nil {
 		t.Fatalf("taking hopd's port: %v", err)
 	}
@@ -119,14 +119,14 @@ func TestFaultPortTaken(t *testing.T) {
 	ln.Close()
 	last := lastLine(r.stderr)
 	t.Logf("hopd serve with its address taken: exit %d: %s", r.code, last)
-	if r.code == 0 || !strings.Contains(last, d.listen) {
-		t.Errorf("hopd serve with its address taken: exit %d, last line %q; want a failure naming %s", r.code, last, d.listen)
+	if r.code == 0 || !strings.Contains(last, d.Listen) {
+		t.Errorf("hopd serve with its address taken: exit %d, last line %q; want a failure naming %s", r.code, last, d.Listen)
 	}
 	if took > 5*time.Second {
 		t.Errorf("hopd serve with its address taken took %s to give up; want at once", took.Round(time.Millisecond))
 	}
 	for _, name := range []string{"daemon.json", "hopd.pid"} {
-		if _, err := os.Stat(filepath.Join(d.state, name)); !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(d.State, name)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("after failing to start, %s is in the state directory (%v)", name, err)
 		}
 	}
@@ -144,9 +144,22 @@ func TestFaultPortTaken(t *testing.T) {
 	if _, status := w.imds("production"); status != 200 {
 		t.Errorf("production's IMDS answers %d while only staging's port is taken", status)
 	}
-	if !strings.Contains(d.log(), fmt.Sprintf("127.0.0.1:%d", port)) {
-		t.Errorf("hopd's log does not name the taken IMDS port %d:\n%s", port, d.log())
+	if !strings.Contains(d.Log(), fmt.Sprintf("127.0.0.1:%d", port)) {
+		t.Errorf("hopd's log does not name the taken IMDS port %d:\n%s", port, d.Log())
 	}
+
+	// Let go, the port is hopd's within its retry interval (10 s), with no
+	// config edit or restart.
+	imdsLn.Close()
+	eventually(t, 15*time.Second, func() string {
+		if !accepts(port) {
+			return fmt.Sprintf("staging's IMDS port %d stays closed after it was let go; want hopd to take it", port)
+		}
+		if _, status := w.imds("staging"); status != 200 {
+			return fmt.Sprintf("staging's IMDS answers %d after its port was let go; want hopd to take it", status)
+		}
+		return ""
+	})
 }
 
 func lastLine(s string) string {

@@ -14,9 +14,9 @@ import (
 func startOwnKeychain(t *testing.T, opts options) (*daemon, *testenv.SecretService) {
 	t.Helper()
 	ss := testenv.OwnSecretService(t)
+	opts.keyring = ss.Env()
 	d := newDaemon(t, opts)
-	d.keyEnv = ss.Env()
-	d.writeConfig(d.config(d.accounts))
+	d.WriteConfig(d.config(d.accounts))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
 	return d, ss

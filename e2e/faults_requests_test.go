@@ -28,8 +28,8 @@ func TestFaultRandomRequests(t *testing.T) {
 	d := startDaemon(t, options{})
 	w := watchDaemon(t, d, nil)
 	d.waitECS("production")
-	token := d.token()
-	pid := d.cmd.Process.Pid
+	token := d.Token()
+	pid := d.PID()
 
 	// Warm up with valid requests, so pools and caches are at their
 	// steady size before the baseline is taken.
@@ -69,11 +69,11 @@ func TestFaultRandomRequests(t *testing.T) {
 		t.Errorf("%d random requests got 500 Internal Server Error", statuses[http.StatusInternalServerError])
 	}
 	select {
-	case <-d.done:
-		t.Fatalf("hopd died during the random requests: %v", d.err)
+	case <-d.Done():
+		t.Fatalf("hopd died during the random requests: %v", d.Wait())
 	default:
 	}
-	if strings.Contains(d.log(), "panic") {
+	if strings.Contains(d.Log(), "panic") {
 		t.Errorf("hopd's log mentions a panic")
 	}
 	w.mustECS("production")
@@ -155,7 +155,7 @@ type requestGen struct {
 // token, the IMDSv2 token, no browser headers), so that random paths and
 // methods reach the handlers behind them.
 func (g *requestGen) authorize(t *testing.T, req *http.Request) {
-	if req.URL.Host == g.d.listen {
+	if req.URL.Host == g.d.Listen {
 		req.Header.Set("Authorization", g.token)
 		return
 	}
@@ -198,7 +198,7 @@ func (g *requestGen) junk(max int) string {
 // base is one of the daemon's listeners, as host:port.
 func (g *requestGen) base() string {
 	if g.rnd.IntN(2) == 0 {
-		return g.d.listen
+		return g.d.Listen
 	}
 	a := g.d.accounts[g.rnd.IntN(len(g.d.accounts))]
 	return "127.0.0.1:" + strconv.Itoa(g.d.ports[a.Name])

@@ -31,11 +31,11 @@ func TestFaultSTSUnreachable(t *testing.T) {
 	}
 	w.unavailable("staging", "STS")
 
-	// 25 minutes on, the held credentials are due for a refresh (35 min
-	// left, under the 40-minute lead), which fails: they are still valid,
+	// 29 minutes on, the held credentials are due for a refresh (31 min
+	// left, under the 32-minute lead), which fails: they are still valid,
 	// so they are still served. STS lives in the same future.
 	d.proxy.SetExpiry(func(e time.Time) time.Time { return e.Add(c.offset()) })
-	c.set(d, 25*time.Minute)
+	c.set(d, 29*time.Minute)
 	_, _, before := d.accountState("production")
 	for range 5 {
 		if got := w.mustECS("production"); got.AccessKeyID != held.AccessKeyID {

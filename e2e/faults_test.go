@@ -104,7 +104,7 @@ func (w *watch) fresh(what string, c ecsCreds) {
 func (w *watch) ecs(acct string) (response, ecsCreds) {
 	w.t.Helper()
 	what := "GET /creds/" + acct
-	r := do(w.t, httpClient, newRequest(w.t, "GET", w.d.ecsURL(acct), map[string]string{"Authorization": w.d.token()}))
+	r := do(w.t, httpClient, newRequest(w.t, "GET", w.d.ecsURL(acct), map[string]string{"Authorization": w.d.Token()}))
 	w.record(what, r)
 	var c ecsCreds
 	if r.status == http.StatusOK {
@@ -119,7 +119,7 @@ func (w *watch) mustECS(acct string) ecsCreds {
 	w.t.Helper()
 	r, c := w.ecs(acct)
 	if r.status != http.StatusOK {
-		w.t.Fatalf("GET /creds/%s: %d %s; want the credentials", acct, r.status, r.body)
+		w.t.Fatalf("GET /creds/%s: %d %s; want the credentials", acct, r.status, r.shown())
 	}
 	return c
 }
@@ -130,7 +130,7 @@ func (w *watch) unavailable(acct string, words ...string) string {
 	w.t.Helper()
 	r, _ := w.ecs(acct)
 	if r.status != http.StatusServiceUnavailable {
-		w.t.Fatalf("GET /creds/%s: %d %s; want 503", acct, r.status, r.body)
+		w.t.Fatalf("GET /creds/%s: %d %s; want 503", acct, r.status, r.shown())
 	}
 	checkErrorBody(w.t, r)
 	var body struct{ Message string }
@@ -181,7 +181,7 @@ func (w *watch) serving(acct string, within time.Duration) ecsCreds {
 	eventually(w.t, within, func() string {
 		r, got := w.ecs(acct)
 		if r.status != http.StatusOK {
-			return fmt.Sprintf("GET /creds/%s: %d %s", acct, r.status, r.body)
+			return fmt.Sprintf("GET /creds/%s: %d %s", acct, r.status, r.shown())
 		}
 		c = got
 		return ""
@@ -214,10 +214,10 @@ type faultStatus struct {
 // faultStatus reads GET /v1/status, the data behind `hopd status --json`.
 func (d *daemon) faultStatus() faultStatus {
 	d.t.Helper()
-	r := do(d.t, httpClient, newRequest(d.t, "GET", "http://"+d.listen+"/v1/status", map[string]string{"Authorization": d.token()}))
+	r := do(d.t, httpClient, newRequest(d.t, "GET", "http://"+d.Listen+"/v1/status", map[string]string{"Authorization": d.Token()}))
 	var st faultStatus
 	if r.status != http.StatusOK || json.Unmarshal(r.body, &st) != nil {
-		d.t.Fatalf("GET /v1/status: %d %s", r.status, r.body)
+		d.t.Fatalf("GET /v1/status: %d %s", r.status, r.shown())
 	}
 	return st
 }
@@ -282,7 +282,7 @@ func (c *clock) offset() time.Duration {
 func (c *clock) set(d *daemon, off time.Duration) {
 	c.t.Helper()
 	line := fmt.Sprintf("msg=\"test clock offset\" offset=%s", off)
-	before := strings.Count(d.log(), line)
+	before := strings.Count(d.Log(), line)
 	tmp := c.path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(off.String()+"\n"), 0o600); err != nil {
 		c.t.Fatal(err)
@@ -294,7 +294,7 @@ func (c *clock) set(d *daemon, off time.Duration) {
 	c.off = off
 	c.mu.Unlock()
 	eventually(c.t, 5*time.Second, func() string {
-		if strings.Count(d.log(), line) > before {
+		if strings.Count(d.Log(), line) > before {
 			return ""
 		}
 		return "hopd did not log that its test clock moved to " + off.String()

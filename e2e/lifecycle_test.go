@@ -27,7 +27,7 @@ import (
 func TestSecondInstance(t *testing.T) {
 	t.Parallel()
 	d := startDaemon(t, options{accounts: threeAccounts[:1]})
-	pid := d.cmd.Process.Pid
+	pid := d.PID()
 	wantMsg := fmt.Sprintf("already running (pid %d)", pid)
 
 	for _, tc := range []struct {
@@ -43,7 +43,7 @@ func TestSecondInstance(t *testing.T) {
 				strings.Join(tc.args, " "), r.code, r.stderr, tc.code, wantMsg)
 		}
 	}
-	if info := d.daemonFile(); info.PID != pid {
+	if info := d.Info(); info.PID != pid {
 		t.Errorf("after the refused second daemons, daemon.json names pid %d; want %d", info.PID, pid)
 	}
 	if got := strings.TrimSpace(readState(t, d, "hopd.pid")); got != strconv.Itoa(pid) {
@@ -57,7 +57,7 @@ func TestSecondInstance(t *testing.T) {
 
 func readState(t *testing.T, d *daemon, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(d.state, name))
+	b, err := os.ReadFile(filepath.Join(d.State, name))
 	if err != nil {
 		t.Fatalf("reading %s from the state directory: %v", name, err)
 	}
@@ -86,7 +86,7 @@ func TestSIGTERMDuringBurst(t *testing.T) {
 	t.Parallel()
 	d := startDaemon(t, options{accounts: threeAccounts[:1], serveArgs: []string{"--log-level", "debug"}})
 	want := d.waitECS("production")
-	token, url := d.token(), d.ecsURL("production")
+	token, url := d.Token(), d.ecsURL("production")
 
 	const total, workers = 1000, 16
 	var next atomic.Int64
@@ -105,7 +105,7 @@ func TestSIGTERMDuringBurst(t *testing.T) {
 				burstRequest(hc, url, token, want.AccessKeyID, &o)
 				if o.ok.Load() >= total/4 {
 					once.Do(func() {
-						if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+						if err := d.Signal(syscall.SIGTERM); err != nil {
 							t.Errorf("sending SIGTERM: %v", err)
 						}
 						close(signalled)
@@ -117,13 +117,12 @@ func TestSIGTERMDuringBurst(t *testing.T) {
 	wg.Wait()
 	<-signalled
 	select {
-	case <-d.done:
+	case <-d.Done():
 	case <-time.After(20 * time.Second):
 		t.Fatal("hopd did not exit within 20s of SIGTERM")
 	}
-	d.cmd = nil // stopped here, not by the cleanup
-	if d.err != nil {
-		t.Errorf("hopd exited with %v after SIGTERM; want 0", d.err)
+	if err := d.Wait(); err != nil {
+		t.Errorf("hopd exited with %v after SIGTERM; want 0", err)
 	}
 	t.Logf("%d answered, %d refused at connect, %d reset before hopd accepted them, %d dropped",
 		o.ok.Load(), o.refused.Load(), o.unaccepted.Load(), len(o.dropped))
@@ -140,7 +139,7 @@ func TestSIGTERMDuringBurst(t *testing.T) {
 		t.Errorf("hopd's log counts %d answers; the clients received %d", served, o.ok.Load()+1)
 	}
 	for _, name := range []string{"daemon.json", "hopd.pid"} {
-		if _, err := os.Stat(filepath.Join(d.state, name)); !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(d.State, name)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("after a clean shutdown %s is still there (%v)", name, err)
 		}
 	}
@@ -197,15 +196,14 @@ func TestKillAndRestart(t *testing.T) {
 		t.Fatal("hopd mfa printed nothing")
 	}
 	d.waitECS("production")
-	token := d.token()
+	token := d.Token()
 
-	if err := d.cmd.Process.Kill(); err != nil {
+	if err := d.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-d.done
-	d.cmd = nil
+	_ = d.Wait() // killed: no clean exit to expect
 	// What a kill -9 leaves: every file whole, none of them temporary.
-	if info := d.daemonFile(); info.PID == 0 {
+	if info := d.Info(); info.PID == 0 {
 		t.Errorf("after kill -9, daemon.json does not parse; it must never be half-written")
 	}
 	checkStateFiles(t, d)
@@ -222,10 +220,10 @@ func TestKillAndRestart(t *testing.T) {
 			break
 		}
 		if strings.Contains(string(r.body), "hopd mfa") {
-			t.Fatalf("after a restart within the session's lifetime hopd asks for MFA again: %d %s", r.status, r.body)
+			t.Fatalf("after a restart within the session's lifetime hopd asks for MFA again: %d %s", r.status, r.shown())
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the restarted hopd does not serve production within 15s: %d %s", r.status, r.body)
+			t.Fatalf("the restarted hopd does not serve production within 15s: %d %s", r.status, r.shown())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -235,7 +233,7 @@ func TestKillAndRestart(t *testing.T) {
 	if got := d.userState(); got != "ok" {
 		t.Errorf("after the restart the user is %q; want ok", got)
 	}
-	if got := d.token(); got != token {
+	if got := d.Token(); got != token {
 		t.Error("the restart replaced the token, which breaks every client that read it")
 	}
 	checkStateFiles(t, d)
@@ -245,7 +243,7 @@ func TestKillAndRestart(t *testing.T) {
 // not own on purpose, such as a temporary file a write left behind.
 func checkStateFiles(t *testing.T, d *daemon) {
 	t.Helper()
-	entries, err := os.ReadDir(d.state)
+	entries, err := os.ReadDir(d.State)
 	if err != nil {
 		t.Fatal(err)
 	}

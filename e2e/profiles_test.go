@@ -103,10 +103,10 @@ func TestProfiles(t *testing.T) {
 	for _, a := range threeAccounts {
 		d.waitECS(a.Name)
 	}
-	path := filepath.Join(d.home, ".aws", "config")
+	path := filepath.Join(d.Home, ".aws", "config")
 	run := func(args ...string) result {
 		t.Helper()
-		return runCmd(t, d.env(), "", d.bin, args...)
+		return runCmd(t, d.env(), "", d.Bin, args...)
 	}
 
 	for _, tc := range awsConfigs {
@@ -238,7 +238,7 @@ source_profile = production
 		t.Fatal(err)
 	}
 	cfgPath := filepath.Join(dir, "hopd", "config.toml")
-	env := append(baseEnv(), "HOME="+dir, "AWS_CONFIG_FILE="+awsCfg, "HOPD_CONFIG="+cfgPath, "HOPD_STATE_DIR="+filepath.Join(dir, "state"))
+	env := append(testenv.BaseEnv(), "HOME="+dir, "AWS_CONFIG_FILE="+awsCfg, "HOPD_CONFIG="+cfgPath, "HOPD_STATE_DIR="+filepath.Join(dir, "state"))
 
 	r := runCmd(t, env, "", bin, "import")
 	if r.code != 0 {

@@ -22,7 +22,7 @@ func TestConfigLiveReload(t *testing.T) {
 	d.waitECS("production")
 
 	sandbox := account{Name: "sandbox", ID: "555555555555", IMDS: true}
-	d.writeConfig(d.config(append(slices.Clone(two), sandbox)))
+	d.WriteConfig(d.config(append(slices.Clone(two), sandbox)))
 	port := d.ports["sandbox"]
 	eventually(t, 5*time.Second, func() string {
 		if !d.lists("sandbox") {
@@ -42,7 +42,7 @@ func TestConfigLiveReload(t *testing.T) {
 		t.Error("sandbox's IMDS served no credentials")
 	}
 
-	d.writeConfig(d.config(two))
+	d.WriteConfig(d.config(two))
 	eventually(t, 5*time.Second, func() string {
 		if d.lists("sandbox") {
 			return "hopd accounts --json still lists the removed account sandbox"
@@ -53,11 +53,11 @@ func TestConfigLiveReload(t *testing.T) {
 		return ""
 	})
 	if r := d.ecs("sandbox"); r.status != 404 {
-		t.Errorf("GET /creds/sandbox after its removal: %d %s; want 404", r.status, r.body)
+		t.Errorf("GET /creds/sandbox after its removal: %d %s; want 404", r.status, r.shown())
 	}
 
 	held := d.mustECS("production")
-	d.writeConfig(d.config(two) + "\n[[account]\nname = \"broken\n")
+	d.WriteConfig(d.config(two) + "\n[[account]\nname = \"broken\n")
 	var configErr string
 	eventually(t, 5*time.Second, func() string {
 		var st struct {
@@ -73,7 +73,7 @@ func TestConfigLiveReload(t *testing.T) {
 		}
 		return ""
 	})
-	if !strings.Contains(configErr, d.cfgPath) && !strings.Contains(configErr, "config.toml") {
+	if !strings.Contains(configErr, d.Config) && !strings.Contains(configErr, "config.toml") {
 		t.Errorf("the config error %q does not name the file", configErr)
 	}
 	if out := d.mustRun("status"); !strings.Contains(out, "config error") {

@@ -162,11 +162,11 @@ func envList(vars map[string]string) []string {
 func TestSDKMatrix(t *testing.T) {
 	t.Parallel()
 	d := startDaemon(t, options{})
-	awsDir := filepath.Join(d.home, ".aws")
+	awsDir := filepath.Join(d.Home, ".aws")
 	if err := os.MkdirAll(awsDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	profile := fmt.Sprintf("[profile playground]\ncredential_process = %s creds playground\nregion = us-east-1\n", d.bin)
+	profile := fmt.Sprintf("[profile playground]\ncredential_process = %s creds playground\nregion = us-east-1\n", d.Bin)
 	if err := os.WriteFile(filepath.Join(awsDir, "config"), []byte(profile), 0o600); err != nil {
 		t.Fatal(err)
 	}

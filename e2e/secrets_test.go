@@ -22,7 +22,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 
 	secrets := map[string]string{
 		"the IAM secret access key": iamSecret,
-		"the token file":            d.token(),
+		"the token file":            d.Token(),
 	}
 	served := func(via string, c ecsCreds) {
 		secrets[via+" SecretAccessKey"] = c.SecretAccessKey
@@ -45,10 +45,10 @@ func TestSecretsNeverLogged(t *testing.T) {
 	// Failing requests and commands, whose errors might be tempted to quote.
 	outputs := map[string]string{}
 	for _, h := range []map[string]string{
-		{"Authorization": d.token() + "x"},
+		{"Authorization": d.Token() + "x"},
 		{"Authorization": "Bearer " + iamSecret},
-		{"Authorization": d.token(), "Origin": "https://evil.example"},
-		{"Authorization": d.token(), "Host": "evil.example:1"},
+		{"Authorization": d.Token(), "Origin": "https://evil.example"},
+		{"Authorization": d.Token(), "Host": "evil.example:1"},
 	} {
 		r := do(t, httpClient, newRequest(t, "GET", d.ecsURL("production"), h))
 		if r.status < 400 {
@@ -57,7 +57,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 		outputs[fmt.Sprintf("the %d answer to a bad ECS request", r.status)] = string(r.body)
 	}
 	r := do(t, httpClient, newRequest(t, "GET", d.imdsURL("staging")+"/latest/meta-data/iam/security-credentials/"+defaultRole,
-		map[string]string{"X-aws-ec2-metadata-token": d.token()}))
+		map[string]string{"X-aws-ec2-metadata-token": d.Token()}))
 	outputs["the answer to a bad IMDS token"] = string(r.body)
 	for _, args := range [][]string{
 		{"creds", "nope"},
@@ -80,22 +80,22 @@ func TestSecretsNeverLogged(t *testing.T) {
 	} {
 		outputs["hopd "+strings.Join(args, " ")] = d.mustRun(args...)
 	}
-	pid := strconv.Itoa(d.cmd.Process.Pid)
+	pid := strconv.Itoa(d.PID())
 	for _, f := range []string{"cmdline", "environ"} {
 		if data, err := os.ReadFile("/proc/" + pid + "/" + f); err == nil {
 			outputs["the daemon's /proc "+f] = string(data)
 		}
 	}
 	d.stop() // so that the log holds the shutdown too
-	outputs["the daemon's log"] = d.log()
+	outputs["the daemon's log"] = d.Log()
 	// hopd may also keep a log (and other files) in its state directory.
-	entries, err := os.ReadDir(d.state)
+	entries, err := os.ReadDir(d.State)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
 		if e.Type().IsRegular() && e.Name() != "token" {
-			data, err := os.ReadFile(filepath.Join(d.state, e.Name()))
+			data, err := os.ReadFile(filepath.Join(d.State, e.Name()))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,7 +22,7 @@ func checkErrorBody(t *testing.T, r response) {
 	}
 	var body struct{ Code, Message string }
 	if err := json.Unmarshal(r.body, &body); err != nil || body.Code == "" || body.Message == "" {
-		t.Errorf("error answer %d has body %q; want JSON with code and message", r.status, r.body)
+		t.Errorf("error answer %d has body %q; want JSON with code and message", r.status, r.shown())
 	}
 }
 
@@ -33,14 +33,14 @@ func TestSecurity(t *testing.T) {
 	t.Parallel()
 	d := startDaemon(t, options{})
 	d.waitECS("production")
-	token := d.token()
+	token := d.Token()
 	ecs := d.ecsURL("production")
 	imds := d.imdsURL("production")
-	port := strings.TrimPrefix(d.listen, "127.0.0.1:")
+	port := strings.TrimPrefix(d.Listen, "127.0.0.1:")
 	imdsToken := func() string {
 		r := do(t, httpClient, newRequest(t, "PUT", imds+"/latest/api/token", map[string]string{"X-aws-ec2-metadata-token-ttl-seconds": "60"}))
 		if r.status != http.StatusOK {
-			t.Fatalf("PUT /latest/api/token: %d %s", r.status, r.body)
+			t.Fatalf("PUT /latest/api/token: %d %s", r.status, r.shown())
 		}
 		return string(r.body)
 	}
@@ -65,8 +65,8 @@ func TestSecurity(t *testing.T) {
 		{"ecs sec-fetch-mode", "GET", ecs, map[string]string{"Authorization": token, "Sec-Fetch-Mode": "cors"}, 403},
 		{"ecs without token", "GET", ecs, nil, 401},
 		{"ecs wrong token", "GET", ecs, map[string]string{"Authorization": strings.Repeat("x", len(token))}, 403},
-		{"control api without token", "GET", "http://" + d.listen + "/v1/status", nil, 401},
-		{"control api from a page", "GET", "http://" + d.listen + "/v1/status", map[string]string{"Authorization": token, "Origin": "https://evil.example"}, 403},
+		{"control api without token", "GET", "http://" + d.Listen + "/v1/status", nil, 401},
+		{"control api from a page", "GET", "http://" + d.Listen + "/v1/status", map[string]string{"Authorization": token, "Origin": "https://evil.example"}, 403},
 		{"imds dns rebinding host", "PUT", imds + "/latest/api/token", map[string]string{"X-aws-ec2-metadata-token-ttl-seconds": "60", "Host": "evil.example"}, 403},
 		{"imds origin", "PUT", imds + "/latest/api/token", map[string]string{"X-aws-ec2-metadata-token-ttl-seconds": "60", "Origin": "https://evil.example"}, 403},
 		{"imds get without token", "GET", imdsCredsPath, nil, 401},
@@ -81,7 +81,7 @@ func TestSecurity(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := do(t, httpClient, newRequest(t, tt.method, tt.url, tt.header))
 			if r.status != tt.want {
-				t.Fatalf("%s %s: %d %s; want %d", tt.method, tt.url, r.status, r.body, tt.want)
+				t.Fatalf("%s %s: %d %s; want %d", tt.method, tt.url, r.status, r.shown(), tt.want)
 			}
 			if r.status >= 400 {
 				checkErrorBody(t, r)
@@ -104,7 +104,7 @@ func TestSecurity(t *testing.T) {
 	})
 
 	t.Run("token file is private", func(t *testing.T) {
-		fi, err := os.Stat(filepath.Join(d.state, "token"))
+		fi, err := os.Stat(filepath.Join(d.State, "token"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestServeRefusesNonLoopbackListen(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := append(append(baseEnv(), keyEnv...), "HOME="+dir, "HOPD_CONFIG="+cfg, "HOPD_STATE_DIR="+filepath.Join(dir, "state"))
+	env := append(append(testenv.BaseEnv(), keyEnv...), "HOME="+dir, "HOPD_CONFIG="+cfg, "HOPD_STATE_DIR="+filepath.Join(dir, "state"))
 
 	start := time.Now()
 	r := runCmd(t, env, "", bin, "serve", "--no-tray")

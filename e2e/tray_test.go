@@ -179,13 +179,13 @@ func TestTrayMenu(t *testing.T) {
 	f := startFederation(t, d.moto)
 	o := newOpener(t)
 	browsers := map[string]opener{"production": o, "staging": o, "data_lake": o}
-	d.writeConfig(d.consoleConfig(f, two, browsers, false))
+	d.WriteConfig(d.consoleConfig(f, two, browsers, false))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
 
 	// Nothing owns the watcher yet: hopd says so, once, and serves.
 	eventually(t, 10*time.Second, func() string {
-		if !strings.Contains(d.log(), "running without a tray") {
+		if !strings.Contains(d.Log(), "running without a tray") {
 			return "hopd did not log that it runs without a tray"
 		}
 		return ""
@@ -202,7 +202,7 @@ func TestTrayMenu(t *testing.T) {
 	var it trayItem
 	eventually(t, 10*time.Second, func() string {
 		var ok bool
-		if it, ok = w.item(conn, d.cmd.Process.Pid); !ok {
+		if it, ok = w.item(conn, d.PID()); !ok {
 			return "hopd's tray icon did not register with the watcher that appeared"
 		}
 		return ""
@@ -284,7 +284,7 @@ func TestTrayMenu(t *testing.T) {
 	if err := click(conn, it, start.id); err != nil {
 		t.Fatalf("clicking Start at login: %v", err)
 	}
-	entry := filepath.Join(d.home, ".config", "autostart", "hopd.desktop")
+	entry := filepath.Join(d.Home, ".config", "autostart", "hopd.desktop")
 	wantMenu(func(m menuNode) string {
 		if _, err := os.Stat(entry); err != nil {
 			return "Start at login wrote no autostart entry: " + err.Error()
@@ -294,17 +294,17 @@ func TestTrayMenu(t *testing.T) {
 		}
 		return ""
 	})
-	if data, _ := os.ReadFile(entry); !strings.Contains(string(data), "--state-dir "+d.state) {
-		t.Errorf("the autostart entry does not start this daemon's state directory %s:\n%s", d.state, data)
+	if data, _ := os.ReadFile(entry); !strings.Contains(string(data), "--state-dir "+d.State) {
+		t.Errorf("the autostart entry does not start this daemon's state directory %s:\n%s", d.State, data)
 	}
 
 	// dbusmenu drops a single "_" (it marks an access key): a label shows
 	// one only when written twice.
 	lake := account{Name: "data_lake", ID: "555555555555"}
-	d.writeConfig(d.consoleConfig(f, append(slices.Clone(two), lake), browsers, false))
+	d.WriteConfig(d.consoleConfig(f, append(slices.Clone(two), lake), browsers, false))
 	wantMenu(hasAccounts("production", "staging", "data__lake"))
 
-	d.writeConfig("[[account]\n")
+	d.WriteConfig("[[account]\n")
 	wantMenu(func(m menuNode) string {
 		if len(m.children) == 0 {
 			return "the menu is empty"
@@ -314,7 +314,7 @@ func TestTrayMenu(t *testing.T) {
 		}
 		return hasAccounts("production", "staging", "data__lake")(m)
 	})
-	if n := strings.Count(d.log(), "running without a tray"); n != 1 {
+	if n := strings.Count(d.Log(), "running without a tray"); n != 1 {
 		t.Errorf("hopd logged %d times that it runs without a tray; want once", n)
 	}
 }
@@ -333,7 +333,7 @@ func TestTrayHeadless(t *testing.T) {
 	state := filepath.Join(dir, "state")
 	// A bus address that leads nowhere: with none at all, the D-Bus library
 	// would run dbus-launch, which leaves a session bus behind.
-	env := append(baseEnv(), "HOME="+dir, "HOPD_CONFIG="+cfg, "HOPD_STATE_DIR="+state,
+	env := append(testenv.BaseEnv(), "HOME="+dir, "HOPD_CONFIG="+cfg, "HOPD_STATE_DIR="+state,
 		"XDG_RUNTIME_DIR="+dir, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"))
 	logPath := filepath.Join(dir, "hopd.log")
 	logf, err := os.Create(logPath)
