@@ -24,6 +24,14 @@ type KeyStore interface {
 	DeleteSession(user string) error
 }
 
+// refreshMargin is the default RefreshLead's distance above the floor: 2.14
+// AssumeRole calls an hour per account in use instead of the floor's 2, and
+// time for about five attempts with backoff (from 2.5 s, doubling) to ride
+// out an STS blip or throttling before a client could see a 503. A longer
+// STS outage reaches clients only as they start: SDKs that already hold
+// credentials keep them for their 30 minutes or more.
+const refreshMargin = 2 * time.Minute
+
 // Options configure a Broker. Zero durations take the defaults below.
 type Options struct {
 	Keys   KeyStore
@@ -36,8 +44,11 @@ type Options struct {
 	// left, so serving less could let it use expired ones.
 	Floor time.Duration // default 30m
 	// RefreshLead is how long before expiry an account in use is refreshed
-	// in the background; it is above Floor so clients never see a gap.
-	RefreshLead time.Duration // default 40m
+	// in the background. Its distance above Floor is all the time a failing
+	// refresh has to succeed before clients get 503s, and every minute of
+	// it costs STS calls: one-hour credentials refreshed at 60-L minutes
+	// make 60/(60-L) calls an hour, against the floor's least of 2.
+	RefreshLead time.Duration // default Floor + 2m
 	// RoleDuration is asked of AssumeRole. Role chaining from a session caps
 	// it at one hour.
 	RoleDuration time.Duration // default 1h
@@ -107,7 +118,7 @@ func New(cfg *config.Config, opts Options) *Broker {
 		opts.Logger = slog.Default()
 	}
 	setDefault(&opts.Floor, 30*time.Minute)
-	setDefault(&opts.RefreshLead, 40*time.Minute)
+	setDefault(&opts.RefreshLead, opts.Floor+refreshMargin)
 	setDefault(&opts.RoleDuration, time.Hour)
 	setDefault(&opts.IdleAfter, time.Hour)
 	setDefault(&opts.Wait, 900*time.Millisecond)
