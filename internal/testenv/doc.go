@@ -1,5 +1,6 @@
 // Package testenv starts the real parts hopd's tests use: moto, a Secret
-// Service on a private D-Bus, a counting STS proxy, and the hopd binary.
+// Service on a private D-Bus, a counting STS proxy, the hopd binary, and
+// hopd daemons in directories of their own.
 //
 // Every helper takes a testing.TB, registers its cleanup with t.Cleanup, and
 // when a part is missing from the machine it calls Missing: the test is
