@@ -21,6 +21,8 @@ command -v chromium >/dev/null || need+=(chromium)
 # The fault suite runs hopd as root without CAP_DAC_OVERRIDE (setpriv), so
 # that a config file made unreadable is unreadable to it.
 command -v setpriv >/dev/null || need+=(util-linux)
+# The peer check's test connects as another user (nobody) with curl.
+command -v curl >/dev/null || need+=(curl)
 
 if ((${#need[@]})); then
 	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

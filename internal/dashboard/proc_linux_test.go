@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"os"
 	"testing"
+
+	"github.com/hopd/hopd/internal/testenv"
 )
 
 // findProcesses names the process at the client end of a real loopback
@@ -16,7 +18,7 @@ func TestFindProcessesReal(t *testing.T) {
 		t.Run(network, func(t *testing.T) {
 			ln, err := net.Listen("tcp", network)
 			if err != nil {
-				t.Skipf("no %s: %v", network, err)
+				testenv.Missing(t, "a loopback address "+network, err)
 			}
 			defer ln.Close()
 			cl, err := net.Dial("tcp", ln.Addr().String())

@@ -4,6 +4,7 @@ package server
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hopd/hopd/internal/testenv"
 )
 
 // Sample /proc/net content as a little-endian kernel prints it. The client
@@ -122,7 +125,7 @@ func TestCheckPeerReal(t *testing.T) {
 		t.Run(network, func(t *testing.T) {
 			ln, err := net.Listen("tcp", network)
 			if err != nil {
-				t.Skipf("no %s: %v", network, err)
+				testenv.Missing(t, "a loopback address "+network, err)
 			}
 			defer ln.Close()
 			client, err := net.Dial("tcp", ln.Addr().String())
@@ -174,11 +177,11 @@ func TestPeerCheckServer(t *testing.T) {
 // curl) and expects 403; it needs root to switch users.
 func TestPeerCheckRefusesOtherUser(t *testing.T) {
 	if os.Getuid() != 0 {
-		t.Skip("needs root to run a client as another user")
+		testenv.Missing(t, "root, to run a client as another user", fmt.Errorf("running as uid %d", os.Getuid()))
 	}
 	curl, err := exec.LookPath("curl")
 	if err != nil {
-		t.Skip("needs curl")
+		testenv.Missing(t, "curl (apt-get install curl), to run a client as another user", err)
 	}
 	s := newTestServer(t, newFakeSource(), func(o *Options) { o.PeerCheck = true })
 	ts := httptest.NewUnstartedServer(s.Handler())
