@@ -113,3 +113,15 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+func TestValidMFACode(t *testing.T) {
+	for code, want := range map[string]bool{
+		"123456": true, "000000": true,
+		"": false, "12345": false, "1234567": false, "12345a": false,
+		" 12345": false, "١٢٣٤٥٦": false, // Arabic-Indic digits are not ASCII digits
+	} {
+		if got := broker.ValidMFACode(code); got != want {
+			t.Errorf("ValidMFACode(%q) = %v; want %v", code, got, want)
+		}
+	}
+}

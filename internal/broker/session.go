@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -150,7 +149,20 @@ func (b *Broker) startSession(ctx context.Context, u *user, in *sts.GetSessionTo
 	return nil
 }
 
-var mfaCode = regexp.MustCompile(`^\d{6}$`)
+// ValidMFACode says whether code has the shape of an MFA code: 6 digits.
+// Every way a code comes in (CLI, dashboard, tray dialog, mfa_process)
+// checks it with this before sending it to STS.
+func ValidMFACode(code string) bool {
+	if len(code) != 6 {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // mfaFromProcess runs the user's mfa_process, if any, for a code. Without
 // one, or when it failed recently, it returns an error wrapping ErrNeedMFA
@@ -177,7 +189,7 @@ func (b *Broker) mfaFromProcess(u *user, now time.Time) (string, error) {
 	switch {
 	case err != nil:
 		u.mfaProcErr = fmt.Errorf("mfa_process %q failed: %v", u.cfg.MFAProcess, err)
-	case !mfaCode.MatchString(code):
+	case !ValidMFACode(code):
 		// Never echo what it printed: it may be a code or worse.
 		u.mfaProcErr = fmt.Errorf("mfa_process %q did not print a 6-digit code", u.cfg.MFAProcess)
 	default:
@@ -190,7 +202,7 @@ func (b *Broker) mfaFromProcess(u *user, now time.Time) (string, error) {
 // SubmitMFA starts the named user's session with an MFA code. An empty user
 // means the only (or first) user.
 func (b *Broker) SubmitMFA(ctx context.Context, userName, code string) error {
-	if !mfaCode.MatchString(code) {
+	if !ValidMFACode(code) {
 		return errors.New("an MFA code is 6 digits")
 	}
 	b.mu.Lock()

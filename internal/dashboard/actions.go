@@ -86,7 +86,7 @@ func (d *Dashboard) serveMFA(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, r, http.StatusBadRequest, "bad_request", `Send {"user":"NAME","code":"123456"}.`)
 		return
 	}
-	if !sixDigits(req.Code) {
+	if !broker.ValidMFACode(req.Code) {
 		writeError(w, r, http.StatusBadRequest, "bad_mfa_code", "An MFA code is 6 digits.")
 		return
 	}
@@ -154,18 +154,6 @@ func (d *Dashboard) serveReload(ctx context.Context, w http.ResponseWriter, r *h
 	}
 	d.log.Info("re-read the config from the dashboard")
 	writeJSON(w, http.StatusOK, d.view())
-}
-
-func sixDigits(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // accountName mirrors the config's rule for names, which console users'

@@ -90,7 +90,7 @@ func (s *Server) serveMFA(w http.ResponseWriter, r *http.Request) int {
 		// The decoder's message could quote part of the body, which holds the code.
 		return writeError(w, http.StatusBadRequest, "bad_request", `send JSON like {"user":"NAME","code":"DIGITS"} with the 6-digit code`)
 	}
-	if !sixDigits(req.Code) {
+	if !broker.ValidMFACode(req.Code) {
 		return writeError(w, http.StatusBadRequest, "bad_mfa_code", "an MFA code is 6 digits")
 	}
 	user := req.User
@@ -126,18 +126,6 @@ func (s *Server) defaultMFAUser() string {
 		return users[0].Name
 	}
 	return ""
-}
-
-func sixDigits(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) int {

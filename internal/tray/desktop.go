@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"runtime"
 	"strings"
+
+	"github.com/hopd/hopd/internal/broker"
 )
 
 // tool is a desktop program hopd drives: its argv, and what it needs.
@@ -71,8 +72,6 @@ func Copy(ctx context.Context, text string) error {
 	return nil
 }
 
-var mfaCode = regexp.MustCompile(`^\d{6}$`)
-
 // ErrNoDialog means no program to ask for a code is installed; the caller
 // can offer another way in, such as the browser page.
 var ErrNoDialog = errors.New("no dialog program found (zenity or kdialog): run `hopd mfa` in a terminal")
@@ -96,7 +95,7 @@ func AskMFACode(ctx context.Context, user string) (string, error) {
 		return "", fmt.Errorf("asking for the MFA code with %s failed: %w", argv[0], err)
 	}
 	code := strings.TrimSpace(out.String())
-	if !mfaCode.MatchString(code) {
+	if !broker.ValidMFACode(code) {
 		return "", errors.New("an MFA code is 6 digits: choose Enter MFA code… again")
 	}
 	return code, nil
