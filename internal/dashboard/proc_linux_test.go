@@ -14,23 +14,9 @@ import (
 // findProcesses names the process at the client end of a real loopback
 // connection: this test, by its pid and command name.
 func TestFindProcessesReal(t *testing.T) {
-	for _, network := range []string{"127.0.0.1:0", "[::1]:0"} {
+	for _, network := range testenv.LoopbackNetworks {
 		t.Run(network, func(t *testing.T) {
-			ln, err := net.Listen("tcp", network)
-			if err != nil {
-				testenv.Missing(t, "a loopback address "+network, err)
-			}
-			defer ln.Close()
-			cl, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cl.Close()
-			sv, err := ln.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sv.Close()
+			_, sv := testenv.LoopbackPair(t, network)
 			c := conn{client: sv.RemoteAddr().(*net.TCPAddr).AddrPort(), server: sv.LocalAddr().(*net.TCPAddr).AddrPort()}
 			gone := conn{client: netip.MustParseAddrPort("127.0.0.1:1"), server: c.server}
 			found := findProcesses([]conn{c, gone})

@@ -6,24 +6,12 @@ import (
 	"net"
 	"os"
 	"testing"
+
+	"github.com/hopd/hopd/internal/testenv"
 )
 
 func TestDiagSocketUIDFindsTheClientSocket(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, s := testenv.LoopbackPair(t, "127.0.0.1:0")
 	client := s.RemoteAddr().(*net.TCPAddr).AddrPort()
 	server := s.LocalAddr().(*net.TCPAddr).AddrPort()
 
@@ -47,15 +35,7 @@ func TestDiagSocketUIDFindsTheClientSocket(t *testing.T) {
 }
 
 func BenchmarkPeerCheck(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	c, _ := net.Dial("tcp", ln.Addr().String())
-	defer c.Close()
-	s, _ := ln.Accept()
-	defer s.Close()
+	_, s := testenv.LoopbackPair(b, "127.0.0.1:0")
 	b.Run("sock_diag", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := diagUID(s.RemoteAddr().(*net.TCPAddr).AddrPort(), s.LocalAddr().(*net.TCPAddr).AddrPort()); err != nil {

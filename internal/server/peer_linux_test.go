@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -121,23 +120,9 @@ func TestSocketUIDMapped(t *testing.T) {
 
 // TestCheckPeerReal looks up a real loopback connection's owner: us.
 func TestCheckPeerReal(t *testing.T) {
-	for _, network := range []string{"127.0.0.1:0", "[::1]:0"} {
+	for _, network := range testenv.LoopbackNetworks {
 		t.Run(network, func(t *testing.T) {
-			ln, err := net.Listen("tcp", network)
-			if err != nil {
-				testenv.Missing(t, "a loopback address "+network, err)
-			}
-			defer ln.Close()
-			client, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer client.Close()
-			conn, err := ln.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
+			_, conn := testenv.LoopbackPair(t, network)
 			if err := checkPeer(conn.LocalAddr(), conn.RemoteAddr()); err != nil {
 				t.Errorf("checkPeer on our own connection: %v", err)
 			}
