@@ -52,38 +52,10 @@ have_aws=1
 command -v aws >/dev/null || have_aws=0
 
 # --- a private world in a temporary directory --------------------------------
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hopd-demo.XXXXXX")
-pids=()
-cleanup() {
-	local status=$?
-	# Newest first: hopd, then moto, then the keyring and its bus.
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null || true
-	done
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		wait "${pids[i]}" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Wait up to $1 seconds for a command to succeed.
-wait_for() {
-	local secs=$1
-	shift
-	local deadline=$((SECONDS + secs))
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
-}
+# Children stop newest first: hopd, then the keyring and its bus, then moto.
+# shellcheck source=lib/world.sh
+. "$root/scripts/lib/world.sh"
+world_init hopd-demo
 
 # Only the demo's variables: none of the caller's AWS settings take part.
 while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^AWS_' || true)
@@ -93,24 +65,9 @@ chmod 700 "$XDG_RUNTIME_DIR"
 
 heading "Starting the parts"
 
-moto_port=$(free_port)
-export AWS_ENDPOINT_URL=http://127.0.0.1:$moto_port
-python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$tmp/moto.log" 2>&1 &
-pids+=($!)
+start_moto
 note "moto (a local AWS emulator) on $AWS_ENDPOINT_URL; it accepts any key and any MFA code"
-
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$tmp/bus
-dbus-daemon --session --nofork --nopidfile --address="$DBUS_SESSION_BUS_ADDRESS" >"$tmp/dbus.log" 2>&1 &
-pids+=($!)
-wait_for 10 dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus org.freedesktop.DBus.GetId ||
-	die "the private D-Bus did not start: $(cat "$tmp/dbus.log")"
-printf demo | gnome-keyring-daemon --foreground --unlock --components=secrets >"$tmp/keyring.log" 2>&1 &
-pids+=($!)
-secrets_up() {
-	dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus \
-		org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets | grep -q 'boolean true'
-}
-wait_for 10 secrets_up || die "gnome-keyring did not start: $(cat "$tmp/keyring.log")"
+start_keychain demo
 note "a throwaway keychain (gnome-keyring on a private D-Bus): your own keychain is never touched"
 
 listen_port=$(free_port)
@@ -134,7 +91,7 @@ note "config $HOPD_CONFIG: three accounts, each with an IMDS port"
 printf 'AKIADEMO000000000001\n%s\n' "$(printf 'demo%.0s' {1..10})" |
 	"$hopd" keys set demo | sed 's/^/  /'
 
-wait_for 30 curl -fsS -o /dev/null "$AWS_ENDPOINT_URL/moto-api/" ||
+wait_for 30 moto_up ||
 	die "moto did not start: $(tail -5 "$tmp/moto.log")"
 
 "$hopd" serve --no-tray 2>"$tmp/hopd.log" &

@@ -34,38 +34,9 @@ if ((${#need[@]})); then
 fi
 python3 -c 'import moto' 2>/dev/null || die "python3 with moto is missing: ./scripts/deps.sh installs it"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hopd-tray.XXXXXX")
-pids=()
-cleanup() {
-	local status=$?
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null || true
-	done
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		wait "${pids[i]}" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.2
-	done
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-has_owner() {
-	dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus \
-		org.freedesktop.DBus.NameHasOwner "string:$1" | grep -q 'boolean true'
-}
+# shellcheck source=lib/world.sh
+. "$root/scripts/lib/world.sh"
+world_init hopd-tray
 
 (cd "$root" && CGO_ENABLED=0 go build -o "$tmp/hopd" ./cmd/hopd)
 
@@ -114,24 +85,13 @@ wait_for 10 xdotool getdisplaygeometry || die "Xvfb did not start: $(cat "$tmp/x
 convert -size ${width}x${height} gradient:'#7d9bbd'-'#34495e' "$tmp/desktop.png"
 display -window root "$tmp/desktop.png" || true # sets the background, then exits 1
 
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$tmp/bus
-dbus-daemon --session --nofork --nopidfile --address="$DBUS_SESSION_BUS_ADDRESS" >"$tmp/dbus.log" 2>&1 &
-pids+=($!)
-wait_for 10 has_owner org.freedesktop.DBus || die "the private D-Bus did not start"
-printf screenshot | gnome-keyring-daemon --foreground --unlock --components=secrets >"$tmp/keyring.log" 2>&1 &
-pids+=($!)
-wait_for 10 has_owner org.freedesktop.secrets || die "gnome-keyring did not start: $(cat "$tmp/keyring.log")"
-
-moto_port=$(free_port)
-export AWS_ENDPOINT_URL=http://127.0.0.1:$moto_port
-python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$tmp/moto.log" 2>&1 &
-pids+=($!)
-wait_for 30 python3 -c "import urllib.request; urllib.request.urlopen('$AWS_ENDPOINT_URL/moto-api/')" ||
-	die "moto did not start: $(tail -5 "$tmp/moto.log")"
+start_keychain screenshot
+start_moto
+wait_for 30 moto_up || die "moto did not start: $(tail -5 "$tmp/moto.log")"
 
 xfce4-panel --disable-wm-check >"$tmp/panel.log" 2>&1 &
 pids+=($!)
-wait_for 20 has_owner org.kde.StatusNotifierWatcher ||
+wait_for 20 bus_has_owner org.kde.StatusNotifierWatcher ||
 	die "xfce4-panel's status tray did not take org.kde.StatusNotifierWatcher: $(tail -5 "$tmp/panel.log")"
 
 export HOPD_CONFIG=$tmp/config.toml HOPD_STATE_DIR=$tmp/state
