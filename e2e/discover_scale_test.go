@@ -28,7 +28,7 @@ func TestDiscoverScale(t *testing.T) {
 	o := newOrg(t, m)
 	start := time.Now()
 	for i := range 500 {
-		o.account("Account "+strconv.Itoa(i), "")
+		o.Account("Account "+strconv.Itoa(i), "")
 	}
 	t.Logf("created 500 accounts in moto in %s", time.Since(start).Round(time.Millisecond))
 

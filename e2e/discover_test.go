@@ -11,77 +11,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/hopd/hopd/internal/testenv"
 )
 
-// org is an AWS Organization in a moto of the test's own: moto keeps one
-// organization per account, and every key lands in the same account, so
-// tests that build organizations cannot share a moto.
-type org struct {
-	t    *testing.T
-	api  *organizations.Client
-	root string
-	ids  map[string]string // AWS account name -> id
-}
-
-func newOrg(t *testing.T, m *testenv.Moto) *org {
+// newOrg creates an organization in m, as the IAM user's account.
+func newOrg(t *testing.T, m *testenv.Moto) *testenv.Organization {
 	t.Helper()
-	o := &org{t: t, ids: map[string]string{}, api: organizations.New(organizations.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(m.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider(iamKeyID, iamSecret, ""),
-	})}
-	ctx := context.Background()
-	if _, err := o.api.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: types.OrganizationFeatureSetAll}); err != nil {
-		t.Fatalf("creating an organization in moto: %v", err)
-	}
-	roots, err := o.api.ListRoots(ctx, &organizations.ListRootsInput{})
-	if err != nil || len(roots.Roots) != 1 {
-		t.Fatalf("listing the organization's roots in moto: %v", err)
-	}
-	o.root = aws.ToString(roots.Roots[0].Id)
-	return o
-}
-
-func (o *org) ou(name string) string {
-	o.t.Helper()
-	out, err := o.api.CreateOrganizationalUnit(context.Background(), &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(o.root), Name: aws.String(name)})
-	if err != nil {
-		o.t.Fatalf("creating OU %s in moto: %v", name, err)
-	}
-	return aws.ToString(out.OrganizationalUnit.Id)
-}
-
-// account creates an account under parent ("" for the root).
-func (o *org) account(name, parent string) string {
-	o.t.Helper()
-	ctx := context.Background()
-	out, err := o.api.CreateAccount(ctx, &organizations.CreateAccountInput{
-		AccountName: aws.String(name),
-		Email:       aws.String(strings.ToLower(strings.ReplaceAll(name, " ", "-")) + "@example.com"),
-	})
-	if err != nil {
-		o.t.Fatalf("creating account %s in moto: %v", name, err)
-	}
-	id := aws.ToString(out.CreateAccountStatus.AccountId)
-	if parent != "" {
-		if _, err := o.api.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(id), SourceParentId: aws.String(o.root), DestinationParentId: aws.String(parent)}); err != nil {
-			o.t.Fatalf("moving account %s in moto: %v", name, err)
-		}
-	}
-	o.ids[name] = id
-	return id
-}
-
-func (o *org) suspend(name string) {
-	o.t.Helper()
-	if _, err := o.api.CloseAccount(context.Background(), &organizations.CloseAccountInput{AccountId: aws.String(o.ids[name])}); err != nil {
-		o.t.Fatalf("closing account %s in moto: %v", name, err)
-	}
+	return testenv.NewOrganization(t, m.URL, aws.Credentials{AccessKeyID: iamKeyID, SecretAccessKey: iamSecret})
 }
 
 // ownMoto starts a moto for one test, and makes one STS call, since moto
@@ -155,16 +93,16 @@ func TestDiscoverOrganization(t *testing.T) {
 	t.Parallel()
 	m := ownMoto(t)
 	o := newOrg(t, m)
-	ous := []string{o.ou("Production"), o.ou("Staging"), o.ou("Sandbox")}
+	ous := []string{o.OU("", "Production"), o.OU("", "Staging"), o.OU("", "Sandbox")}
 	for i := range 25 {
-		o.account(fmt.Sprintf("Team %02d %s", i, []string{"Prod", "Staging", "Dev"}[i%3]), ous[i%3])
+		o.Account(fmt.Sprintf("Team %02d %s", i, []string{"Prod", "Staging", "Dev"}[i%3]), ous[i%3])
 	}
-	o.suspend("Team 07 Staging")
+	o.Close("Team 07 Staging")
 
 	d := newDaemon(t, options{accounts: []account{}, moto: m})
 	imdsPort := testenv.FreePort(t)
 	d.ports["main-prod"] = imdsPort
-	override := fmt.Sprintf("\n[[account]]\nname = \"main-prod\"\nid = %q\ncolor = \"#123456\"\nregion = \"eu-west-1\"\nimds_port = %d\n", o.ids["Team 00 Prod"], imdsPort)
+	override := fmt.Sprintf("\n[[account]]\nname = \"main-prod\"\nid = %q\ncolor = \"#123456\"\nregion = \"eu-west-1\"\nimds_port = %d\n", o.IDs["Team 00 Prod"], imdsPort)
 	d.WriteConfig(d.discoverConfig(override, ""))
 	d.setKeys(iamKeyID, iamSecret)
 	d.start()
@@ -177,10 +115,10 @@ func TestDiscoverOrganization(t *testing.T) {
 		return ""
 	})
 	got := byName(as)
-	if p := got["main-prod"]; p.ID != o.ids["Team 00 Prod"] || p.Region != "eu-west-1" || p.IMDSPort != imdsPort {
+	if p := got["main-prod"]; p.ID != o.IDs["Team 00 Prod"] || p.Region != "eu-west-1" || p.IMDSPort != imdsPort {
 		t.Errorf("the configured override of Team 00 is %+v; want its config name, region and imds_port", p)
 	}
-	for name, id := range o.ids {
+	for name, id := range o.IDs {
 		a, listed := got[strings.ReplaceAll(strings.ToLower(name), " ", "-")]
 		switch name {
 		case "Team 00 Prod":
@@ -226,8 +164,8 @@ func TestDiscoverOrganization(t *testing.T) {
 	}
 
 	// Changes in AWS show after a refresh, without a restart.
-	o.account("Team 25 New", ous[2])
-	o.suspend("Team 01 Staging")
+	o.Account("Team 25 New", ous[2])
+	o.Close("Team 01 Staging")
 	out := d.mustRun("accounts", "--refresh")
 	if !strings.Contains(out, "team-25-new") || strings.Contains(out, "team-01-staging") {
 		t.Errorf("hopd accounts --refresh after adding Team 25 and suspending Team 01:\n%s", out)
@@ -289,8 +227,8 @@ func TestDiscoverOrganization(t *testing.T) {
 func TestDiscoverTrayMenu(t *testing.T) {
 	m := ownMoto(t)
 	o := newOrg(t, m)
-	o.account("Alpha", "")
-	o.account("Beta", "")
+	o.Account("Alpha", "")
+	o.Account("Beta", "")
 
 	d := newDaemon(t, options{accounts: []account{}, moto: m, serveArgs: []string{"--no-tray=false"}})
 	d.WriteConfig(d.discoverConfig("", ""))
@@ -329,7 +267,7 @@ func TestDiscoverTrayMenu(t *testing.T) {
 	}
 	menuHas("alpha", "beta")
 
-	o.account("Gamma", "")
+	o.Account("Gamma", "")
 	d.mustRun("accounts", "--refresh")
 	if !d.lists("gamma") {
 		t.Error("hopd accounts does not list gamma after a refresh")

@@ -14,9 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/testenv"
@@ -40,69 +37,6 @@ func (s *session) SessionCredentials(context.Context, string) (aws.Credentials, 
 	return testCreds, s.err
 }
 
-// org builds an AWS Organization in moto, as its management account.
-type org struct {
-	t    *testing.T
-	api  *organizations.Client
-	root string
-}
-
-func newOrgClient(url string) *organizations.Client {
-	return organizations.New(organizations.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.StaticCredentialsProvider{Value: testCreds},
-	})
-}
-
-func createOrg(t *testing.T, url string) *org {
-	t.Helper()
-	o := &org{t: t, api: newOrgClient(url)}
-	ctx := context.Background()
-	if _, err := o.api.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: types.OrganizationFeatureSetAll}); err != nil {
-		t.Fatalf("CreateOrganization in moto: %v", err)
-	}
-	roots, err := o.api.ListRoots(ctx, &organizations.ListRootsInput{})
-	if err != nil || len(roots.Roots) != 1 {
-		t.Fatalf("ListRoots in moto: %v", err)
-	}
-	o.root = aws.ToString(roots.Roots[0].Id)
-	return o
-}
-
-func (o *org) ou(parent, name string) string {
-	o.t.Helper()
-	out, err := o.api.CreateOrganizationalUnit(context.Background(), &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(parent), Name: aws.String(name)})
-	if err != nil {
-		o.t.Fatalf("CreateOrganizationalUnit %s: %v", name, err)
-	}
-	return aws.ToString(out.OrganizationalUnit.Id)
-}
-
-// account creates an account and moves it under parent (the root if "").
-func (o *org) account(name, parent string) string {
-	o.t.Helper()
-	ctx := context.Background()
-	out, err := o.api.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(name), Email: aws.String(strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@example.com")})
-	if err != nil {
-		o.t.Fatalf("CreateAccount %s: %v", name, err)
-	}
-	id := aws.ToString(out.CreateAccountStatus.AccountId)
-	if parent != "" && parent != o.root {
-		if _, err := o.api.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(id), SourceParentId: aws.String(o.root), DestinationParentId: aws.String(parent)}); err != nil {
-			o.t.Fatalf("MoveAccount %s: %v", name, err)
-		}
-	}
-	return id
-}
-
-func (o *org) close(id string) {
-	o.t.Helper()
-	if _, err := o.api.CloseAccount(context.Background(), &organizations.CloseAccountInput{AccountId: aws.String(id)}); err != nil {
-		o.t.Fatalf("CloseAccount %s: %v", id, err)
-	}
-}
-
 func awsNames(as []Account) []string {
 	var out []string
 	for _, a := range as {
@@ -119,18 +53,18 @@ func TestAgainstMoto(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	o := createOrg(t, m.URL)
-	workloads := o.ou(o.root, "Workloads")
-	prodOU := o.ou(workloads, "Prod")
-	sandbox := o.ou(o.root, "Sandbox")
+	o := testenv.NewOrganization(t, m.URL, testCreds)
+	workloads := o.OU(o.Root, "Workloads")
+	prodOU := o.OU(workloads, "Prod")
+	sandbox := o.OU(o.Root, "Sandbox")
 	ids := map[string]string{}
 	for _, a := range []struct{ name, parent string }{
 		{"Production", prodOU}, {"Production EU", prodOU}, {"Staging", workloads},
 		{"Playground", sandbox}, {"Shared Services", ""}, {"Old", workloads},
 	} {
-		ids[a.name] = o.account(a.name, a.parent)
+		ids[a.name] = o.Account(a.name, a.parent)
 	}
-	o.close(ids["Old"])
+	o.Close("Old")
 
 	t.Run("every active member account", func(t *testing.T) {
 		got, err := listAccounts(ctx, api, nil)
@@ -158,7 +92,7 @@ func TestAgainstMoto(t *testing.T) {
 			{[]string{"Prod"}, []string{"Production", "Production EU"}},
 			{[]string{sandbox}, []string{"Playground"}},
 			{[]string{sandbox, "Workloads/Prod", prodOU}, []string{"Playground", "Production", "Production EU"}},
-			{[]string{o.root}, []string{"Playground", "Production", "Production EU", "Shared Services", "Staging"}},
+			{[]string{o.Root}, []string{"Playground", "Production", "Production EU", "Shared Services", "Staging"}},
 		}
 		for _, tt := range tests {
 			got, err := listAccounts(ctx, api, tt.ous)
@@ -207,7 +141,7 @@ func TestAgainstMoto(t *testing.T) {
 		}
 
 		// An account added in AWS appears after an on-demand refresh.
-		ids["Analytics"] = o.account("Analytics", workloads)
+		ids["Analytics"] = o.Account("Analytics", workloads)
 		if err := d.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +150,7 @@ func TestAgainstMoto(t *testing.T) {
 			t.Errorf("after adding Analytics and refreshing: %v", awsNames(got))
 		}
 		// A suspended account disappears.
-		o.close(ids["Playground"])
+		o.Close("Playground")
 		if err := d.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
