@@ -193,10 +193,26 @@ func startKeyring(b *privateBus) error {
 	if _, err := exec.LookPath("gnome-keyring-daemon"); err != nil {
 		return &missingError{"gnome-keyring-daemon (apt-get install gnome-keyring)", err}
 	}
-	logPath := filepath.Join(b.dir, "gnome-keyring.log")
-	log, err := os.Create(logPath)
-	if err != nil {
+	var err error
+	if b.keyring, err = b.runKeyring(filepath.Join(b.dir, "gnome-keyring.log")); err != nil {
 		return err
+	}
+	atShutdown(b.keyring.stop)
+	conn, err := dbus.Connect(b.addr)
+	if err != nil {
+		return fmt.Errorf("cannot connect to the private D-Bus at %s: %w", b.addr, err)
+	}
+	defer conn.Close()
+	return checkKeyring(conn)
+}
+
+// runKeyring starts gnome-keyring-daemon on the bus, its output appended
+// to logPath, and waits until it serves the Secret Service. On failure it
+// leaves no daemon behind.
+func (b *privateBus) runKeyring(logPath string) (*proc, error) {
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
 	}
 	defer log.Close()
 	// --foreground keeps the daemon our child, so that it can be killed
@@ -206,33 +222,32 @@ func startKeyring(b *privateBus) error {
 	cmd.Env = b.childEnv()
 	cmd.Stdin = strings.NewReader(keyringPassword)
 	cmd.Stdout, cmd.Stderr = log, log
-	if b.keyring, err = startProc(cmd); err != nil {
-		return fmt.Errorf("cannot start gnome-keyring-daemon: %w", err)
+	p, err := startProc(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("cannot start gnome-keyring-daemon: %w", err)
 	}
-	atShutdown(b.keyring.stop)
-
 	conn, err := dbus.Connect(b.addr)
 	if err != nil {
-		return fmt.Errorf("cannot connect to the private D-Bus at %s: %w", b.addr, err)
+		p.stop()
+		return nil, fmt.Errorf("cannot connect to the private D-Bus at %s: %w", b.addr, err)
 	}
 	defer conn.Close()
-
 	deadline := time.Now().Add(partTimeout)
 	for {
 		var owned bool
 		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, secretsName).Store(&owned)
 		if err == nil && owned {
-			break
+			return p, nil
 		}
-		if b.keyring.exited() {
-			return fmt.Errorf("gnome-keyring-daemon exited before it took %s (%v); its log:\n%s", secretsName, b.keyring.err, tail(logPath, 4096))
+		if p.exited() {
+			return nil, fmt.Errorf("gnome-keyring-daemon exited before it took %s (%v); its log:\n%s", secretsName, p.err, tail(logPath, 4096))
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("gnome-keyring-daemon did not take %s within %s (last error: %v); its log:\n%s", secretsName, partTimeout, err, tail(logPath, 4096))
+			p.stop()
+			return nil, fmt.Errorf("gnome-keyring-daemon did not take %s within %s (last error: %v); its log:\n%s", secretsName, partTimeout, err, tail(logPath, 4096))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return checkKeyring(conn)
 }
 
 // checkKeyring proves that go-keyring, through this process's shared

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,35 +128,11 @@ func (s *SecretService) Start(t testing.TB) {
 	if s.keyring != nil && !s.keyring.exited() {
 		return
 	}
-	log, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	p, err := s.bus.runKeyring(s.logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer log.Close()
-	cmd := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
-	cmd.Env = s.bus.childEnv()
-	cmd.Stdin = strings.NewReader(keyringPassword)
-	cmd.Stdout, cmd.Stderr = log, log
-	if s.keyring, err = startProc(cmd); err != nil {
-		t.Fatalf("cannot start gnome-keyring-daemon: %v", err)
-	}
-	conn := s.connect(t)
-	defer conn.Close()
-	deadline := time.Now().Add(partTimeout)
-	for {
-		var owned bool
-		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, secretsName).Store(&owned)
-		if err == nil && owned {
-			return
-		}
-		if s.keyring.exited() {
-			t.Fatalf("gnome-keyring-daemon exited before it took %s (%v); its log:\n%s", secretsName, s.keyring.err, tail(s.logPath, 4096))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gnome-keyring-daemon did not take %s within %s (last error: %v)", secretsName, partTimeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	s.keyring = p
 }
 
 // Stop kills gnome-keyring-daemon and leaves the bus up, so that clients
