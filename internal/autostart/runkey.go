@@ -56,7 +56,6 @@ func windowsQuote(s string) string {
 // the arguments follow the backslash-and-quote rules.
 func parseWindowsCommandLine(s string) []string {
 	s = strings.TrimLeft(s, " \t")
-	var args []string
 	var prog string
 	if strings.HasPrefix(s, `"`) {
 		end := strings.IndexByte(s[1:], '"')
@@ -71,9 +70,8 @@ func parseWindowsCommandLine(s string) []string {
 		}
 		prog, s = s[:end], s[end:]
 	}
-	args = append(args, prog)
-	var cur strings.Builder
-	quoted, started := false, false
+	w := words{args: []string{prog}}
+	quoted := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -84,34 +82,26 @@ func parseWindowsCommandLine(s string) []string {
 				i++
 			}
 			if i < len(s) && s[i] == '"' {
-				cur.WriteString(strings.Repeat(`\`, n/2))
+				w.addString(strings.Repeat(`\`, n/2))
 				if n%2 == 1 {
-					cur.WriteByte('"')
+					w.add('"')
 				} else {
 					quoted = !quoted
 				}
 			} else {
-				cur.WriteString(strings.Repeat(`\`, n))
+				w.addString(strings.Repeat(`\`, n))
 				i--
 			}
-			started = true
 		case c == '"':
-			quoted, started = !quoted, true
+			quoted, w.started = !quoted, true
 		case !quoted && (c == ' ' || c == '\t'):
-			if started {
-				args = append(args, cur.String())
-				cur.Reset()
-				started = false
-			}
+			w.blank()
 		default:
-			cur.WriteByte(c)
-			started = true
+			w.add(c)
 		}
 	}
-	if started {
-		args = append(args, cur.String())
-	}
-	return args
+	w.blank()
+	return w.args
 }
 
 // ours says whether a Run value is one hopd wrote: hopd's value always

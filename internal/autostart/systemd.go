@@ -71,43 +71,26 @@ func unitExec(cmd []string) string {
 
 // parseUnitExec undoes unitExec.
 func parseUnitExec(v string) ([]string, error) {
-	var args []string
-	var cur strings.Builder
-	quoted, started := false, false
+	var w words
+	quoted := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		switch {
 		case c == '\\' && i+1 < len(v):
 			i++
-			cur.WriteByte(v[i])
-			started = true
+			w.add(v[i])
 		case c == '"':
-			quoted, started = !quoted, true
+			quoted, w.started = !quoted, true
 		case !quoted && (c == ' ' || c == '\t'):
-			if started {
-				args = append(args, cur.String())
-				cur.Reset()
-				started = false
-			}
-		case (c == '%' || c == '$' && len(args) > 0) && i+1 < len(v) && v[i+1] == c:
+			w.blank()
+		case (c == '%' || c == '$' && len(w.args) > 0) && i+1 < len(v) && v[i+1] == c:
 			i++
-			cur.WriteByte(c)
-			started = true
+			w.add(c)
 		default:
-			cur.WriteByte(c)
-			started = true
+			w.add(c)
 		}
 	}
-	if quoted {
-		return nil, errors.New("an unterminated quote")
-	}
-	if started {
-		args = append(args, cur.String())
-	}
-	if len(args) == 0 {
-		return nil, errors.New("no program")
-	}
-	return args, nil
+	return w.command(quoted)
 }
 
 func (m *Manager) writeUnit(cmd []string) error {

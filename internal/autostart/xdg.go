@@ -3,7 +3,6 @@ package autostart
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,44 +83,28 @@ func desktopExec(cmd []string) string {
 // string escapes first, then quotes; field codes such as %f are dropped.
 func parseDesktopExec(v string) ([]string, error) {
 	v = unescapeDesktop(v)
-	var args []string
-	var cur strings.Builder
-	quoted, started := false, false
+	var w words
+	quoted := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		switch {
 		case quoted && c == '\\' && i+1 < len(v):
 			i++
-			cur.WriteByte(v[i])
+			w.add(v[i])
 		case c == '"':
-			quoted, started = !quoted, true
+			quoted, w.started = !quoted, true
 		case !quoted && (c == ' ' || c == '\t'):
-			if started {
-				args = append(args, cur.String())
-				cur.Reset()
-				started = false
-			}
+			w.blank()
 		case c == '%' && i+1 < len(v):
 			i++
 			if v[i] == '%' {
-				cur.WriteByte('%')
-				started = true
+				w.add('%')
 			}
 		default:
-			cur.WriteByte(c)
-			started = true
+			w.add(c)
 		}
 	}
-	if quoted {
-		return nil, errors.New("an unterminated quote")
-	}
-	if started {
-		args = append(args, cur.String())
-	}
-	if len(args) == 0 {
-		return nil, errors.New("no program")
-	}
-	return args, nil
+	return w.command(quoted)
 }
 
 // unescapeDesktop undoes the escapes of a desktop entry's string values.
