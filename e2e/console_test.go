@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -316,7 +314,7 @@ func TestConsoleSignIn(t *testing.T) {
 	t.Run("browser", func(t *testing.T) {
 		// A real browser follows the URL hopd opened, through the endpoint's
 		// login action, to the console home.
-		ctx := chromium(t)
+		ctx := newBrowser(t)
 		if err := chromedp.Do(ctx, chromedp.Navigate(stag.raw)); err != nil {
 			t.Fatalf("chromium could not follow the sign-in URL: %v", err)
 		}
@@ -339,36 +337,4 @@ func TestConsoleSignIn(t *testing.T) {
 			t.Error("the endpoint never redeemed the sign-in token")
 		}
 	})
-}
-
-// chromium starts a headless Chromium for the test (Debian's package) and
-// returns a chromedp context on a fresh tab.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		testenv.Missing(t, "chromium (apt-get install chromium)", exec.ErrNotFound)
-	}
-	// The defaults are headless and keep Chromium off the network; the
-	// sandbox needs user namespaces that test machines may not allow.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-component-update", true),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	cctx, ccancel := chromedp.NewContext(actx)
-	t.Cleanup(ccancel)
-	return cctx
 }

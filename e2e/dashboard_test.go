@@ -27,9 +27,15 @@ var updateScreenshots = flag.Bool("update-screenshots", false, "write docs/dashb
 // returns a chromedp context on a tab; flags are added to the usual ones.
 func newBrowser(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		testenv.Missing(t, "chromium (apt-get install chromium)", err)
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		testenv.Missing(t, "chromium (apt-get install chromium)", exec.ErrNotFound)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"net/netip"
 	"testing"
 )
@@ -84,14 +83,7 @@ func BenchmarkECSCachedOnServe(b *testing.B) {
 	})
 	h := s.Handler()
 	r := authed(request(b, "GET", "/creds/production", testPort, ""))
-	b.ReportAllocs()
-	for b.Loop() {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code != 200 {
-			b.Fatal(w.Code)
-		}
-	}
+	benchServe(b, h, r)
 	if n == 0 {
 		b.Fatal("OnServe was not called")
 	}
