@@ -126,7 +126,9 @@ func (s *SSO) registerClient(w http.ResponseWriter, r *http.Request) {
 		oidcError(w, 429, "TooManyRequestsException", "slow_down", "Rate exceeded.")
 		return
 	}
-	bad := func(desc string) { oidcError(w, 400, "InvalidClientMetadataException", "invalid_client_metadata", desc) }
+	bad := func(desc string) {
+		oidcError(w, 400, "InvalidClientMetadataException", "invalid_client_metadata", desc)
+	}
 	switch {
 	case in.ClientName == "":
 		bad("clientName is required.")

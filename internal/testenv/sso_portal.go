@@ -127,11 +127,11 @@ func (s *SSO) getRoleCredentials(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	account, set := q.Get("account_id"), q.Get("role_name")
 	s.mu.Lock()
+	s.counts["GetRoleCredentials:"+account+"/"+set]++
 	if s.portalCallLocked(w, r, "GetRoleCredentials") == nil {
 		s.mu.Unlock()
 		return
 	}
-	s.counts["GetRoleCredentials:"+account+"/"+set]++
 	i, assigned := s.byID[account]
 	user, ttl := s.user, s.roleTTL
 	s.mu.Unlock()
