@@ -1,6 +1,8 @@
 // Package testenv starts the real parts hopd's tests use: moto, a Secret
 // Service on a private D-Bus, a counting STS proxy, the hopd binary, and
-// hopd daemons in directories of their own.
+// hopd daemons in directories of their own; and stand-ins for the AWS
+// services moto lacks, IAM Identity Center (SSO) and AWS Sign-In (Signin),
+// which hand out moto's own credentials.
 //
 // Every helper takes a testing.TB, registers its cleanup with t.Cleanup, and
 // when a part is missing from the machine it calls Missing: the test is

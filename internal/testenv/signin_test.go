@@ -233,3 +233,40 @@ func TestSigninCodeFlowWithDPoP(t *testing.T) {
 		t.Errorf("refreshing after the throttle: %v", err)
 	}
 }
+
+// The Go SDK writes a jwk coordinate with a leading zero byte as 31
+// bytes; the stand-in must take that proof, or one login in 128 would fail.
+func TestSigninAcceptsShortJWKCoordinates(t *testing.T) {
+	t.Parallel()
+	s := StartSignin(t, "http://127.0.0.1:1", testPrincipal)
+	var key *ecdsa.PrivateKey
+	for key == nil {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if pub, _ := k.PublicKey.Bytes(); pub[1] == 0 {
+			key = k
+		}
+	}
+	proof := dpopProof(key, s.URL+"/v1/token")
+	parts := strings.Split(proof, ".")
+	hb, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	var h map[string]any
+	json.Unmarshal(hb, &h)
+	jwk := h["jwk"].(map[string]any)
+	x, _ := base64.RawURLEncoding.DecodeString(jwk["x"].(string))
+	jwk["x"] = base64.RawURLEncoding.EncodeToString(x[1:])
+	hb, _ = json.Marshal(h)
+	msg := base64.RawURLEncoding.EncodeToString(hb) + "." + parts[1]
+	sum := sha256.Sum256([]byte(msg))
+	r, sg, _ := ecdsa.Sign(rand.Reader, key, sum[:])
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	sg.FillBytes(sig[32:])
+
+	s.mu.Lock()
+	got, err := s.checkProofLocked(msg+"."+base64.RawURLEncoding.EncodeToString(sig), s.URL+"/v1/token")
+	s.mu.Unlock()
+	want, _ := key.PublicKey.Bytes()
+	if err != nil || got != string(want) {
+		t.Errorf("a proof with a 31-byte x: %v; want it accepted as the same key", err)
+	}
+}
