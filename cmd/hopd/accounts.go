@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hopd/hopd/internal/broker"
+	"github.com/hopd/hopd/internal/api"
 )
 
 func newAccountsCmd(g *globals) *cobra.Command {
@@ -49,7 +49,7 @@ for the next scheduled listing (every 6 hours by default).`,
 	return cmd
 }
 
-func printAccounts(w io.Writer, as []broker.AccountStatus, now time.Time) {
+func printAccounts(w io.Writer, as []api.AccountStatus, now time.Time) {
 	if len(as) == 0 {
 		fmt.Fprintln(w, "No accounts configured: add [[account]] sections to the config.")
 		return

@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/console"
-	"github.com/hopd/hopd/internal/server"
 )
 
 func newConsoleCmd(g *globals) *cobra.Command {
@@ -88,7 +88,7 @@ const consoleWait = 20 * time.Second
 
 // consoleLink signs in to the console of an account, or of an IAM user's
 // own account (console = true), for the control API and the tray alike.
-func (d *daemon) consoleLink(ctx context.Context, name, region string) (server.ConsoleLink, error) {
+func (d *daemon) consoleLink(ctx context.Context, name, region string) (api.ConsoleLink, error) {
 	d.mu.Lock()
 	cfg := d.cfg
 	d.mu.Unlock()
@@ -100,11 +100,11 @@ func (d *daemon) consoleLink(ctx context.Context, name, region string) (server.C
 		if region == "" {
 			region = a.Region
 		} else if err := console.CheckRegion(region, a.Region); err != nil {
-			return server.ConsoleLink{}, err
+			return api.ConsoleLink{}, err
 		}
 		c, err := d.roleCreds(ctx, name)
 		if err != nil {
-			return server.ConsoleLink{}, err
+			return api.ConsoleLink{}, err
 		}
 		creds = console.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
 		if fa, ok := cfg.Account(name); ok {
@@ -114,24 +114,24 @@ func (d *daemon) consoleLink(ctx context.Context, name, region string) (server.C
 		if region == "" {
 			region = u.Region
 		} else if err := console.CheckRegion(region, u.Region); err != nil {
-			return server.ConsoleLink{}, err
+			return api.ConsoleLink{}, err
 		}
 		keys, err := d.keys.Keys(u.Name)
 		if err != nil {
-			return server.ConsoleLink{}, err
+			return api.ConsoleLink{}, err
 		}
-		api := console.NewFederationAPI(u.Region, console.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey})
-		if creds, err = console.FederationCredentials(ctx, api, u.Name); err != nil {
-			return server.ConsoleLink{}, err
+		fed := console.NewFederationAPI(u.Region, console.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey})
+		if creds, err = console.FederationCredentials(ctx, fed, u.Name); err != nil {
+			return api.ConsoleLink{}, err
 		}
 	} else {
-		return server.ConsoleLink{}, fmt.Errorf("%w %q: see `hopd accounts` (or set console = true on a [user] for its own account)", broker.ErrUnknownAccount, name)
+		return api.ConsoleLink{}, fmt.Errorf("%w %q: see `hopd accounts` (or set console = true on a [user] for its own account)", broker.ErrUnknownAccount, name)
 	}
 	url, err := signer.LoginURL(ctx, creds, region)
 	if err != nil {
-		return server.ConsoleLink{}, err
+		return api.ConsoleLink{}, err
 	}
-	return server.ConsoleLink{URL: url, Browser: browser}, nil
+	return api.ConsoleLink{URL: url, Browser: browser}, nil
 }
 
 // account finds an account among those in force: the config's and the

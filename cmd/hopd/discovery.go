@@ -8,9 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/discover"
-	"github.com/hopd/hopd/internal/server"
 )
 
 // discovery is the daemon's account discovery. The broker and the server
@@ -133,7 +133,7 @@ func (d *daemon) discoverNow(ctx context.Context) error {
 }
 
 // discoveryInfo is discovery's part of GET /v1/status; nil when it is off.
-func (d *daemon) discoveryInfo() *server.DiscoveryInfo {
+func (d *daemon) discoveryInfo() *api.DiscoveryInfo {
 	if d.disc == nil {
 		return nil
 	}
@@ -141,11 +141,11 @@ func (d *daemon) discoveryInfo() *server.DiscoveryInfo {
 	if !st.Enabled {
 		return nil
 	}
-	return &server.DiscoveryInfo{Accounts: st.Accounts, LastRefresh: st.LastRefresh, LastError: st.LastError, NextRefresh: st.NextRefresh}
+	return &api.DiscoveryInfo{Accounts: st.Accounts, LastRefresh: st.LastRefresh, LastError: st.LastError, NextRefresh: st.NextRefresh}
 }
 
 // printDiscovery is discovery's line in `hopd status`.
-func printDiscovery(w io.Writer, di *server.DiscoveryInfo, now time.Time) {
+func printDiscovery(w io.Writer, di *api.DiscoveryInfo, now time.Time) {
 	if di == nil {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/server"
 )
@@ -44,7 +45,7 @@ func accountEnv(ctx context.Context, c *client.Client, name string, imds bool) (
 	} else {
 		vars = append(vars,
 			[2]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", c.BaseURL() + "/creds/" + a.Name},
-			[2]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", client.TokenFile(c.StateDir)},
+			[2]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", api.StateDir(c.StateDir).TokenFile()},
 		)
 	}
 	vars = append(vars,

@@ -15,8 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/awsconfig"
-	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/discover"
@@ -158,7 +158,7 @@ func (g *globals) profiles(ctx context.Context, prefix string) ([]awsconfig.Prof
 	from := "from the running daemon"
 	c, err := g.client()
 	if err == nil {
-		var as []broker.AccountStatus
+		var as []api.AccountStatus
 		if as, err = c.Accounts(ctx); err == nil {
 			for _, a := range as {
 				accts = append(accts, acct{a.Name, a.Region})

@@ -21,9 +21,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/atomicfile"
 	"github.com/hopd/hopd/internal/broker"
-	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/dashboard"
 	"github.com/hopd/hopd/internal/keychain"
@@ -178,10 +178,10 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	if err := waitListening(ctx, cfg.Listen, serveErr); err != nil {
 		return err
 	}
-	if err := writeDaemonFile(stateDir, client.Daemon{PID: os.Getpid(), Listen: cfg.Listen}); err != nil {
+	if err := writeDaemonFile(stateDir, api.Daemon{PID: os.Getpid(), Listen: cfg.Listen}); err != nil {
 		return err
 	}
-	defer os.Remove(client.DaemonFile(stateDir))
+	defer os.Remove(api.StateDir(stateDir).DaemonFile())
 	go d.runDiscovery(ctx)
 
 	go func() {
@@ -213,10 +213,10 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	return d.runTray(ctx, cancel, wait, host)
 }
 
-func (d *daemon) info() server.DaemonInfo {
+func (d *daemon) info() api.DaemonInfo {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return server.DaemonInfo{
+	return api.DaemonInfo{
 		Version: version, PID: os.Getpid(), Listen: d.cfg.Listen, ConfigPath: d.path,
 		ConfigError: d.configErr, StateDir: d.stateDir, Started: d.started,
 		Discovery: d.discoveryInfo(), Goroutines: runtime.NumGoroutine(),
@@ -310,8 +310,8 @@ func waitListening(ctx context.Context, addr string, serveErr <-chan error) erro
 }
 
 func alreadyRunning(stateDir string) error {
-	data, _ := os.ReadFile(client.DaemonFile(stateDir))
-	var d client.Daemon
+	data, _ := os.ReadFile(api.StateDir(stateDir).DaemonFile())
+	var d api.Daemon
 	if json.Unmarshal(data, &d) == nil && d.PID > 0 {
 		return fmt.Errorf("hopd is already running (pid %d); see `hopd status`", d.PID)
 	}
@@ -323,7 +323,7 @@ func alreadyRunning(stateDir string) error {
 }
 
 // writeDaemonFile writes daemon.json atomically so a reader never sees half.
-func writeDaemonFile(stateDir string, d client.Daemon) error {
+func writeDaemonFile(stateDir string, d api.Daemon) error {
 	data, _ := json.Marshal(d)
-	return atomicfile.Write(client.DaemonFile(stateDir), data, 0o600)
+	return atomicfile.Write(api.StateDir(stateDir).DaemonFile(), data, 0o600)
 }

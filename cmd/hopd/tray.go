@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/autostart"
-	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/console"
 	"github.com/hopd/hopd/internal/tray"
 )
@@ -199,7 +199,7 @@ func (d *daemon) envLines(name string) (string, error) {
 	b.WriteString("unset " + strings.Join(conflicting, " ") + "\n")
 	for _, v := range [][2]string{
 		{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://" + listen + "/creds/" + a.Name},
-		{"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", client.TokenFile(d.stateDir)},
+		{"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", api.StateDir(d.stateDir).TokenFile()},
 		{"AWS_REGION", a.Region},
 		{"AWS_DEFAULT_REGION", a.Region},
 		{"HOPD_ACCOUNT", a.Name},

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hopd/hopd/internal/api"
 )
 
 // agentLabel names hopd's LaunchAgent for launchd.
@@ -57,9 +59,9 @@ func renderPlist(cmd []string, stateDir string) []byte {
 	// hopd logs to hopd.log itself; this catches what happens before
 	// that file is open and crashes.
 	key("StandardOutPath")
-	str("\t", filepath.Join(stateDir, "launchd.log"))
+	str("\t", api.StateDir(stateDir).LaunchdLogFile())
 	key("StandardErrorPath")
-	str("\t", filepath.Join(stateDir, "launchd.log"))
+	str("\t", api.StateDir(stateDir).LaunchdLogFile())
 	b.WriteString("</dict>\n</plist>\n")
 	return b.Bytes()
 }

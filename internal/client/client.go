@@ -12,30 +12,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/hopd/hopd/internal/broker"
-	"github.com/hopd/hopd/internal/server"
+	"github.com/hopd/hopd/internal/api"
 )
 
 // ErrNotRunning is returned when no daemon answers.
 var ErrNotRunning = errors.New("hopd is not running: start it with `hopd serve` (or `hopd autostart enable` to start it at login)")
-
-// Daemon is what a running daemon writes to <state>/daemon.json so that
-// other commands can find it without parsing the config.
-type Daemon struct {
-	PID    int    `json:"pid"`
-	Listen string `json:"listen"`
-}
-
-// DaemonFile is where the running daemon says where it listens.
-func DaemonFile(stateDir string) string { return filepath.Join(stateDir, "daemon.json") }
-
-// TokenFile is where the daemon keeps the token for the ECS endpoint and the
-// control API.
-func TokenFile(stateDir string) string { return filepath.Join(stateDir, "token") }
 
 // Client calls one daemon's control API.
 type Client struct {
@@ -47,18 +31,19 @@ type Client struct {
 
 // New finds the daemon through the state directory.
 func New(stateDir string) (*Client, error) {
-	data, err := os.ReadFile(DaemonFile(stateDir))
+	dir := api.StateDir(stateDir)
+	data, err := os.ReadFile(dir.DaemonFile())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNotRunning
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", DaemonFile(stateDir), err)
+		return nil, fmt.Errorf("reading %s: %w", dir.DaemonFile(), err)
 	}
-	var d Daemon
+	var d api.Daemon
 	if err := json.Unmarshal(data, &d); err != nil || d.Listen == "" {
-		return nil, fmt.Errorf("%s is damaged: restart hopd to rewrite it", DaemonFile(stateDir))
+		return nil, fmt.Errorf("%s is damaged: restart hopd to rewrite it", dir.DaemonFile())
 	}
-	tok, err := os.ReadFile(TokenFile(stateDir))
+	tok, err := os.ReadFile(dir.TokenFile())
 	if err != nil {
 		return nil, fmt.Errorf("reading the token: %w (is this the user who runs hopd?)", err)
 	}
@@ -76,8 +61,8 @@ func (c *Client) BaseURL() string { return "http://" + c.Listen }
 // APIError is an error answer from the daemon.
 type APIError struct {
 	Status  int
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code    string
+	Message string
 }
 
 func (e *APIError) Error() string { return e.Message }
@@ -113,11 +98,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("reading hopd's answer: %w", err)
 	}
 	if resp.StatusCode >= 300 {
-		ae := &APIError{Status: resp.StatusCode}
-		if json.Unmarshal(data, ae) != nil || ae.Message == "" {
-			ae.Message = fmt.Sprintf("hopd answered %s", resp.Status)
+		var body api.Error
+		if json.Unmarshal(data, &body) != nil || body.Message == "" {
+			body.Message = fmt.Sprintf("hopd answered %s", resp.Status)
 		}
-		return ae
+		return &APIError{Status: resp.StatusCode, Code: body.Code, Message: body.Message}
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -127,31 +112,25 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	return nil
 }
 
-// Status is the daemon's GET /v1/status answer.
-type Status struct {
-	Daemon server.DaemonInfo `json:"daemon"`
-	Broker broker.Status     `json:"broker"`
-}
-
 // Status asks the daemon for its state.
-func (c *Client) Status(ctx context.Context) (Status, error) {
-	var st Status
+func (c *Client) Status(ctx context.Context) (api.Status, error) {
+	var st api.Status
 	err := c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
 	return st, err
 }
 
 // Accounts lists the accounts the daemon knows.
-func (c *Client) Accounts(ctx context.Context) ([]broker.AccountStatus, error) {
-	var as []broker.AccountStatus
+func (c *Client) Accounts(ctx context.Context) ([]api.AccountStatus, error) {
+	var as []api.AccountStatus
 	err := c.do(ctx, http.MethodGet, "/v1/accounts", nil, &as)
 	return as, err
 }
 
 // Account finds one account by name.
-func (c *Client) Account(ctx context.Context, name string) (broker.AccountStatus, error) {
+func (c *Client) Account(ctx context.Context, name string) (api.AccountStatus, error) {
 	as, err := c.Accounts(ctx)
 	if err != nil {
-		return broker.AccountStatus{}, err
+		return api.AccountStatus{}, err
 	}
 	names := make([]string, 0, len(as))
 	for _, a := range as {
@@ -160,12 +139,12 @@ func (c *Client) Account(ctx context.Context, name string) (broker.AccountStatus
 		}
 		names = append(names, a.Name)
 	}
-	return broker.AccountStatus{}, fmt.Errorf("no account named %q: hopd knows %s", name, strings.Join(names, ", "))
+	return api.AccountStatus{}, fmt.Errorf("no account named %q: hopd knows %s", name, strings.Join(names, ", "))
 }
 
 // SubmitMFA hands the daemon an MFA code for a user ("" for the only one).
 func (c *Client) SubmitMFA(ctx context.Context, user, code string) error {
-	return c.do(ctx, http.MethodPost, "/v1/mfa", map[string]string{"user": user, "code": code}, nil)
+	return c.do(ctx, http.MethodPost, "/v1/mfa", api.MFARequest{User: user, Code: code}, nil)
 }
 
 // Reload asks the daemon to re-read its config file.
@@ -180,12 +159,12 @@ func (c *Client) Discover(ctx context.Context) error {
 
 // ConsoleLink asks the daemon for a console sign-in link for an account
 // (or an IAM user with console = true) in region, "" for its own region.
-func (c *Client) ConsoleLink(ctx context.Context, account, region string) (server.ConsoleLink, error) {
+func (c *Client) ConsoleLink(ctx context.Context, account, region string) (api.ConsoleLink, error) {
 	path := "/v1/console/" + url.PathEscape(account)
 	if region != "" {
 		path += "?region=" + url.QueryEscape(region)
 	}
-	var l server.ConsoleLink
+	var l api.ConsoleLink
 	err := c.do(ctx, http.MethodGet, path, nil, &l)
 	return l, err
 }
@@ -193,25 +172,14 @@ func (c *Client) ConsoleLink(ctx context.Context, account, region string) (serve
 // DashboardLink asks the daemon for a one-time link that opens its browser
 // page. The link lets one browser in: do not share it.
 func (c *Client) DashboardLink(ctx context.Context) (string, error) {
-	var l struct {
-		URL string `json:"url"`
-	}
+	var l api.DashboardLink
 	err := c.do(ctx, http.MethodPost, "/v1/dashboard-link", nil, &l)
 	return l.URL, err
 }
 
-// ECSCreds is the body of the ECS credentials endpoint.
-type ECSCreds struct {
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	Token           string `json:"Token"`
-	Expiration      string `json:"Expiration"`
-	AccountID       string `json:"AccountId"`
-}
-
 // Credentials fetches an account's credentials from the ECS endpoint.
-func (c *Client) Credentials(ctx context.Context, account string) (ECSCreds, error) {
-	var cr ECSCreds
+func (c *Client) Credentials(ctx context.Context, account string) (api.ECSCredentials, error) {
+	var cr api.ECSCredentials
 	err := c.do(ctx, http.MethodGet, "/creds/"+account, nil, &cr)
 	return cr, err
 }

@@ -1,35 +1,23 @@
 package dashboard
 
 import (
-	"net/netip"
 	"sync"
 	"time"
 
-	"github.com/hopd/hopd/internal/server"
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 // keepClients is how many recent clients the page shows per account.
 const keepClients = 5
 
-// conn names one TCP connection by its two ends.
-type conn struct {
-	client, server netip.AddrPort
-}
-
-// process is the program behind a connection, where the OS can tell.
-type process struct {
-	PID  int
-	Name string
-}
-
 // client is one recent client of an account: requests on one connection
 // to one endpoint count as one client.
 type client struct {
-	conn     conn
+	conn     peercred.Conn
 	endpoint string
 	last     time.Time
 	requests int
-	proc     process
+	proc     peercred.Process
 	looked   bool // the process was looked up (found or not)
 }
 
@@ -39,28 +27,28 @@ type client struct {
 // own, once per connection.
 type clients struct {
 	now  func() time.Time
-	find func([]conn) map[conn]process // the OS's lookup; see proc_*.go
-	wake chan struct{}                 // a new connection waits for its process
+	find func([]peercred.Conn) map[peercred.Conn]peercred.Process // the OS's lookup
+	wake chan struct{}                                            // a new connection waits for its process
 
 	mu        sync.Mutex
 	byAccount map[string]*[keepClients]client
 	// known remembers the process behind connections already looked up:
 	// with more keep-alive clients than keepClients, every request would
 	// otherwise look like a new client and cost a scan of /proc.
-	known map[conn]process
+	known map[peercred.Conn]peercred.Process
 }
 
 // keepKnown bounds known; past it the cache starts over.
 const keepKnown = 4096
 
 func newClients(now func() time.Time) *clients {
-	return &clients{now: now, find: findProcesses, wake: make(chan struct{}, 1), byAccount: map[string]*[keepClients]client{}, known: map[conn]process{}}
+	return &clients{now: now, find: peercred.Processes, wake: make(chan struct{}, 1), byAccount: map[string]*[keepClients]client{}, known: map[peercred.Conn]peercred.Process{}}
 }
 
 // record notes that account's credentials were served on endpoint to peer.
-func (c *clients) record(account, endpoint string, peer server.PeerInfo) {
+func (c *clients) record(account, endpoint string, peer peercred.Conn) {
 	now := c.now()
-	k := conn{peer.Remote, peer.Local}
+	k := peer
 	c.mu.Lock()
 	list := c.byAccount[account]
 	if list == nil {
@@ -120,7 +108,7 @@ func (c *clients) resolve(done <-chan struct{}, changed func()) {
 }
 
 func (c *clients) lookUp() {
-	var todo []conn
+	var todo []peercred.Conn
 	c.mu.Lock()
 	for _, list := range c.byAccount {
 		for _, e := range list {
@@ -137,7 +125,7 @@ func (c *clients) lookUp() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.known)+len(todo) > keepKnown {
-		c.known = map[conn]process{}
+		c.known = map[peercred.Conn]peercred.Process{}
 	}
 	for _, t := range todo {
 		// Only what was found: a connection missed once (it closed before
@@ -185,7 +173,7 @@ func (c *clients) recent(account string) []clientView {
 			break
 		}
 		views = append(views, clientView{
-			Time: e.last, Endpoint: e.endpoint, Remote: e.conn.client.String(),
+			Time: e.last, Endpoint: e.endpoint, Remote: e.conn.Remote.String(),
 			PID: e.proc.PID, Process: e.proc.Name, Requests: e.requests,
 		})
 	}

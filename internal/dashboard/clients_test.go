@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hopd/hopd/internal/server"
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 // With more keep-alive clients than the page shows, every request looks
@@ -13,19 +13,19 @@ import (
 // most once, not on every request.
 func TestClientsLookUpEachConnectionOnce(t *testing.T) {
 	c := newClients(time.Now)
-	lookups := map[conn]int{}
-	c.find = func(todo []conn) map[conn]process {
-		found := map[conn]process{}
+	lookups := map[peercred.Conn]int{}
+	c.find = func(todo []peercred.Conn) map[peercred.Conn]peercred.Process {
+		found := map[peercred.Conn]peercred.Process{}
 		for _, k := range todo {
 			lookups[k]++
-			found[k] = process{PID: 100 + int(k.client.Port()), Name: "sdk"}
+			found[k] = peercred.Process{PID: 100 + int(k.Remote.Port()), Name: "sdk"}
 		}
 		return found
 	}
 	local := netip.MustParseAddrPort("127.0.0.1:9911")
-	peers := make([]peerInfo, 3*keepClients)
+	peers := make([]peercred.Conn, 3*keepClients)
 	for i := range peers {
-		peers[i] = peerInfo{Remote: netip.AddrPortFrom(local.Addr(), uint16(40000+i)), Local: local}
+		peers[i] = peercred.Conn{Remote: netip.AddrPortFrom(local.Addr(), uint16(40000+i)), Local: local}
 	}
 	for round := 0; round < 4; round++ {
 		for _, p := range peers {
@@ -34,7 +34,7 @@ func TestClientsLookUpEachConnectionOnce(t *testing.T) {
 		c.lookUp()
 	}
 	for _, p := range peers {
-		if n := lookups[conn{p.Remote, p.Local}]; n > 1 {
+		if n := lookups[p]; n > 1 {
 			t.Errorf("connection %s looked up %d times, want at most 1", p.Remote, n)
 		}
 	}
@@ -48,5 +48,3 @@ func TestClientsLookUpEachConnectionOnce(t *testing.T) {
 		}
 	}
 }
-
-type peerInfo = server.PeerInfo // short for the table above

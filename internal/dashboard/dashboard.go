@@ -23,7 +23,7 @@ import (
 
 	"github.com/hopd/hopd/assets"
 	"github.com/hopd/hopd/internal/broker"
-	"github.com/hopd/hopd/internal/server"
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 // Source is what the page needs from the broker.
@@ -130,7 +130,7 @@ func (d *Dashboard) Close() {
 // Record notes that an account's credentials were served to a client, for
 // server.Options.OnServe. It is cheap: the process behind the connection
 // is looked up later, once per connection, on another goroutine.
-func (d *Dashboard) Record(account, endpoint string, peer server.PeerInfo) {
+func (d *Dashboard) Record(account, endpoint string, peer peercred.Conn) {
 	d.clients.record(account, endpoint, peer)
 }
 

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/hopd/hopd/internal/broker"
-	"github.com/hopd/hopd/internal/server"
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 // source stands in for the broker in these handler tests: the e2e tests
@@ -391,7 +391,7 @@ func TestStatusAndEvents(t *testing.T) {
 		o.Info = func() Info { return Info{Version: "1.2.3", ConfigError: "line 3: bad"} }
 	})
 	cookie, _ := login(t, d)
-	d.Record("production", "ecs", server.PeerInfo{Remote: netip.MustParseAddrPort("127.0.0.1:50000"), Local: netip.MustParseAddrPort(host)})
+	d.Record("production", "ecs", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:50000"), Local: netip.MustParseAddrPort(host)})
 
 	r := req("GET", "/api/status", "")
 	r.AddCookie(cookie)
@@ -478,13 +478,13 @@ func TestStatusAndEvents(t *testing.T) {
 func TestRecentClients(t *testing.T) {
 	now := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
 	c := newClients(func() time.Time { return now })
-	var looked []conn
-	c.find = func(conns []conn) map[conn]process {
+	var looked []peercred.Conn
+	c.find = func(conns []peercred.Conn) map[peercred.Conn]peercred.Process {
 		looked = append(looked, conns...)
-		return map[conn]process{conns[0]: {PID: 42, Name: "aws"}}
+		return map[peercred.Conn]peercred.Process{conns[0]: {PID: 42, Name: "aws"}}
 	}
-	peer := func(port uint16) server.PeerInfo {
-		return server.PeerInfo{Remote: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port), Local: netip.MustParseAddrPort(host)}
+	peer := func(port uint16) peercred.Conn {
+		return peercred.Conn{Remote: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port), Local: netip.MustParseAddrPort(host)}
 	}
 	c.record("production", "ecs", peer(1))
 	c.lookUp()
@@ -522,7 +522,7 @@ func TestRecentClients(t *testing.T) {
 // Record is on the credentials hot path: it must cost next to nothing.
 func BenchmarkRecord(b *testing.B) {
 	c := newClients(time.Now)
-	p := server.PeerInfo{Remote: netip.MustParseAddrPort("127.0.0.1:50000"), Local: netip.MustParseAddrPort(host)}
+	p := peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:50000"), Local: netip.MustParseAddrPort(host)}
 	c.record("production", "ecs", p)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/atomicfile"
 	"github.com/hopd/hopd/internal/config"
 )
@@ -20,7 +20,7 @@ const cacheVersion = 1
 
 // CacheFile is where the last listing is kept in the state directory, so
 // that the accounts are there at start without waiting on AWS.
-func CacheFile(stateDir string) string { return filepath.Join(stateDir, "discovered-accounts.json") }
+func CacheFile(stateDir string) string { return api.StateDir(stateDir).DiscoveryCacheFile() }
 
 // cache is the file's content.
 type cache struct {

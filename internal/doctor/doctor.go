@@ -12,6 +12,7 @@ import (
 
 	"github.com/hopd/hopd/internal/autostart"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/desktop"
 	"github.com/hopd/hopd/internal/keychain"
 )
 
@@ -48,8 +49,8 @@ type Keychain interface {
 }
 
 // Env is what doctor looks at. Zero fields take the process's own: the
-// hopd keychain, the real autostart entry, the session bus of
-// DBUS_SESSION_BUS_ADDRESS, the environment, the clock.
+// hopd keychain, the real autostart entry, the session bus that
+// desktop.SessionBus finds, the environment, the clock.
 type Env struct {
 	ConfigPath string
 	StateDir   string
@@ -57,7 +58,7 @@ type Env struct {
 	Autostart  func() (autostart.State, error)
 	Exe        string // this hopd, for the autostart check
 	GOOS       string
-	BusAddress *string // nil: $DBUS_SESSION_BUS_ADDRESS
+	BusAddress *string // nil: desktop.SessionBus(Getenv), as the daemon's tray finds it
 	Getenv     func(string) string
 	HTTP       *http.Client
 	Now        func() time.Time
@@ -82,7 +83,7 @@ func (e *Env) defaults() {
 		e.Getenv = os.Getenv
 	}
 	if e.BusAddress == nil {
-		addr := e.Getenv("DBUS_SESSION_BUS_ADDRESS")
+		addr := desktop.SessionBus(e.Getenv)
 		e.BusAddress = &addr
 	}
 	if e.HTTP == nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hopd/hopd/internal/autostart"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/desktop"
 	"github.com/hopd/hopd/internal/keychain"
 	"github.com/hopd/hopd/internal/testenv"
 )
@@ -169,7 +170,7 @@ func TestCheckTray(t *testing.T) {
 	}
 	ctx := context.Background()
 	want(t, CheckTray(ctx, "linux", "", time.Second), Warn, "DBUS_SESSION_BUS_ADDRESS")
-	want(t, CheckTray(ctx, "linux", "unix:path="+filepath.Join(t.TempDir(), "nobus"), 5*time.Second), Warn, "cannot reach the D-Bus session bus")
+	want(t, CheckTray(ctx, "linux", "unix:path="+filepath.Join(t.TempDir(), "nobus"), 5*time.Second), Warn, "cannot connect to the D-Bus session bus", "without a tray icon")
 
 	conn, err := dbus.Connect(addr)
 	if err != nil {
@@ -178,12 +179,12 @@ func TestCheckTray(t *testing.T) {
 	defer conn.Close()
 	// Another test binary may share nothing with us, but this one's bus is
 	// ours alone: nobody owns the watcher yet.
-	want(t, CheckTray(ctx, "linux", addr, 5*time.Second), Warn, "no tray icons", watcherName, "AppIndicator")
-	if reply, err := conn.RequestName(watcherName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("cannot own %s on the private bus: %v (%v)", watcherName, reply, err)
+	want(t, CheckTray(ctx, "linux", addr, 5*time.Second), Warn, "no tray icons", desktop.WatcherName, "AppIndicator")
+	if reply, err := conn.RequestName(desktop.WatcherName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("cannot own %s on the private bus: %v (%v)", desktop.WatcherName, reply, err)
 	}
 	want(t, CheckTray(ctx, "linux", addr, 5*time.Second), OK)
-	if _, err := conn.ReleaseName(watcherName); err != nil {
+	if _, err := conn.ReleaseName(desktop.WatcherName); err != nil {
 		t.Fatal(err)
 	}
 	want(t, CheckTray(ctx, "darwin", "", time.Second), OK)
@@ -239,5 +240,27 @@ func TestSTSEndpoint(t *testing.T) {
 		if got := STSEndpoint(tc.cfg, env(tc.env)); got != tc.want {
 			t.Errorf("STSEndpoint with %v = %s; want %s", tc.env, got, tc.want)
 		}
+	}
+}
+
+// The doctor looks for the session bus where the daemon's tray does: with
+// no DBUS_SESSION_BUS_ADDRESS, a systemd user session's $XDG_RUNTIME_DIR/bus
+// still is one, and the tray check must not say there is none.
+func TestEnvFindsTheBusLikeTheTray(t *testing.T) {
+	rt := t.TempDir()
+	ln, err := net.Listen("unix", filepath.Join(rt, "bus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	e := Env{Getenv: func(k string) string {
+		if k == "XDG_RUNTIME_DIR" {
+			return rt
+		}
+		return ""
+	}}
+	e.defaults()
+	if want := "unix:path=" + filepath.Join(rt, "bus"); *e.BusAddress != want {
+		t.Errorf("the doctor's session bus is %q, want %q as the tray finds it", *e.BusAddress, want)
 	}
 }

@@ -9,20 +9,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
 	"github.com/hopd/hopd/internal/autostart"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/desktop"
 
 	"github.com/hopd/hopd/internal/awsenv"
 )
 
-// watcherName is the D-Bus name of the StatusNotifier host, the desktop
-// part that shows tray icons on Linux.
-const watcherName = "org.kde.StatusNotifierWatcher"
-
-// CheckTray says whether the desktop can show hopd's tray icon. On macOS
-// and Windows the menu bar and notification area are always there.
+// CheckTray says whether the desktop can show hopd's tray icon, asking
+// what the daemon's tray asks (desktop.ProbeTray) so that the two agree.
+// busAddr is desktop.SessionBus's answer.
 func CheckTray(ctx context.Context, goos, busAddr string, timeout time.Duration) Result {
 	if goos == "darwin" || goos == "windows" {
 		return Result{"tray", OK, "the tray is part of the desktop"}
@@ -30,20 +26,14 @@ func CheckTray(ctx context.Context, goos, busAddr string, timeout time.Duration)
 	if busAddr == "" {
 		return Result{"tray", Warn, "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so hopd runs without a tray icon: run hopd inside your desktop session"}
 	}
-	var owned bool
-	err := within(ctx, timeout, func() error {
-		conn, err := dbus.Connect(busAddr)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		return conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&owned)
-	})
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	host, err := desktop.ProbeTray(ctx, goos, busAddr)
 	switch {
 	case err != nil:
-		return Result{"tray", Warn, fmt.Sprintf("cannot reach the D-Bus session bus (%v), so hopd runs without a tray icon: run hopd inside your desktop session", err)}
-	case !owned:
-		return Result{"tray", Warn, "the desktop shows no tray icons (nothing owns " + watcherName + "), so hopd runs without one: on GNOME install the AppIndicator extension (gnome-shell-extension-appindicator)"}
+		return Result{"tray", Warn, fmt.Sprintf("%v, so hopd runs without a tray icon: run hopd inside your desktop session", err)}
+	case host != desktop.TrayHostReady:
+		return Result{"tray", Warn, "the desktop shows no tray icons (nothing owns " + desktop.WatcherName + "), so hopd runs without one: on GNOME install the AppIndicator extension (gnome-shell-extension-appindicator)"}
 	}
 	return Result{"tray", OK, "the desktop shows tray icons"}
 }

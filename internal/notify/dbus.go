@@ -6,12 +6,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/hopd/hopd/internal/desktop"
 )
 
 // The freedesktop Desktop Notifications interface, which every Linux and
@@ -35,30 +36,17 @@ type freedesktop struct {
 
 func newPlatform() platform { return &freedesktop{clicks: map[uint32]func(){}} }
 
-// sessionBusKnown reports whether a session bus can be found without
-// godbus falling back to running dbus-launch, which would leave a bus of
-// its own behind that no desktop listens on.
-func sessionBusKnown() bool {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
-		return true
-	}
-	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-		if _, err := os.Stat(filepath.Join(dir, "bus")); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
 func (f *freedesktop) connect(ctx context.Context) error {
 	if f.conn != nil && f.conn.Connected() {
 		return nil
 	}
 	f.conn = nil
-	if !sessionBusKnown() {
+	// The bus the tray uses, found the same way (and never by dbus-launch).
+	addr := desktop.SessionBus(os.Getenv)
+	if addr == "" {
 		return fmt.Errorf("%w: there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)", ErrUnavailable)
 	}
-	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
+	conn, err := dbus.Connect(addr, dbus.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("%w: cannot connect to the D-Bus session bus: %v", ErrUnavailable, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 )
 
@@ -18,23 +19,23 @@ func (badRegion) BadRequest() bool { return true }
 func TestControlConsole(t *testing.T) {
 	var gotAcct, gotRegion string
 	s := newTestServer(t, newFakeSource(), func(o *Options) {
-		o.Console = func(_ context.Context, account, region string) (ConsoleLink, error) {
+		o.Console = func(_ context.Context, account, region string) (api.ConsoleLink, error) {
 			gotAcct, gotRegion = account, region
 			switch account {
 			case "production":
-				return ConsoleLink{URL: "https://signin.example/federation?Action=login&SigninToken=T", Browser: "firefox {url}"}, nil
+				return api.ConsoleLink{URL: "https://signin.example/federation?Action=login&SigninToken=T", Browser: "firefox {url}"}, nil
 			case "locked":
-				return ConsoleLink{}, &broker.UnavailableError{Account: account, Reason: "an MFA code is needed", Err: broker.ErrNeedMFA}
+				return api.ConsoleLink{}, &broker.UnavailableError{Account: account, Reason: "an MFA code is needed", Err: broker.ErrNeedMFA}
 			case "cn":
-				return ConsoleLink{}, badRegion{}
+				return api.ConsoleLink{}, badRegion{}
 			case "refused":
-				return ConsoleLink{}, errors.New("the AWS sign-in endpoint refused the credentials")
+				return api.ConsoleLink{}, errors.New("the AWS sign-in endpoint refused the credentials")
 			}
-			return ConsoleLink{}, fmt.Errorf("%w %q", broker.ErrUnknownAccount, account)
+			return api.ConsoleLink{}, fmt.Errorf("%w %q", broker.ErrUnknownAccount, account)
 		}
 	})
 	w := serve(t, s.Handler(), authed(request(t, "GET", "/v1/console/production?region=eu-central-1", testPort, "")))
-	var link ConsoleLink
+	var link api.ConsoleLink
 	if err := json.Unmarshal(w.Body.Bytes(), &link); w.Code != 200 || err != nil || link.Browser != "firefox {url}" || link.URL == "" {
 		t.Fatalf("GET /v1/console/production: %d %s (%v)", w.Code, w.Body, err)
 	}

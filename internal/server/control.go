@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 )
 
@@ -26,23 +27,16 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 		if r.Method != http.MethodGet {
 			return name, "", methodNotAllowed(w, "GET")
 		}
-		var info DaemonInfo
+		var info api.DaemonInfo
 		if s.opts.Info != nil {
 			info = s.opts.Info()
 		}
-		st := s.opts.Source.Status()
-		nonNil(&st)
-		return name, "", writeValue(w, struct {
-			Daemon DaemonInfo    `json:"daemon"`
-			Broker broker.Status `json:"broker"`
-		}{info, st})
+		return name, "", writeValue(w, api.Status{Daemon: info, Broker: wireStatus(s.opts.Source.Status())})
 	case "accounts":
 		if r.Method != http.MethodGet {
 			return name, "", methodNotAllowed(w, "GET")
 		}
-		st := s.opts.Source.Status()
-		nonNil(&st)
-		return name, "", writeValue(w, st.Accounts)
+		return name, "", writeValue(w, wireStatus(s.opts.Source.Status()).Accounts)
 	case "mfa", "reload", "discover", "dashboard-link":
 		if r.Method != http.MethodPost {
 			return name, "", methodNotAllowed(w, "POST")
@@ -65,22 +59,8 @@ func (s *Server) post(name string) func(http.ResponseWriter, *http.Request) int 
 	return s.serveDashboardLink
 }
 
-// nonNil makes empty lists encode as [] rather than null, which scripts
-// reading `hopd accounts --json` handle more easily.
-func nonNil(st *broker.Status) {
-	if st.Users == nil {
-		st.Users = []broker.UserStatus{}
-	}
-	if st.Accounts == nil {
-		st.Accounts = []broker.AccountStatus{}
-	}
-}
-
 func (s *Server) serveMFA(w http.ResponseWriter, r *http.Request) int {
-	var req struct {
-		User string `json:"user"`
-		Code string `json:"code"`
-	}
+	var req api.MFARequest
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -188,7 +168,5 @@ func (s *Server) serveDashboardLink(w http.ResponseWriter, r *http.Request) int 
 	if err != nil {
 		return writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 	}
-	return writeValue(w, struct {
-		URL string `json:"url"`
-	}{url})
+	return writeValue(w, api.DashboardLink{URL: url})
 }

@@ -8,14 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 )
 
 func TestControlStatus(t *testing.T) {
 	started := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	s := newTestServer(t, newFakeSource(), func(o *Options) {
-		o.Info = func() DaemonInfo {
-			return DaemonInfo{Version: "1.2.3", PID: 42, Listen: "127.0.0.1:9911", ConfigPath: "/c.toml", StateDir: "/s", Started: started}
+		o.Info = func() api.DaemonInfo {
+			return api.DaemonInfo{Version: "1.2.3", PID: 42, Listen: "127.0.0.1:9911", ConfigPath: "/c.toml", StateDir: "/s", Started: started}
 		}
 	})
 	w := serve(t, s.Handler(), authed(request(t, "GET", "/v1/status", testPort, "")))

@@ -6,18 +6,20 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 type served struct {
 	account, endpoint string
-	peer              PeerInfo
+	peer              peercred.Conn
 }
 
 // OnServe hears of every credentials answer, and only of those.
 func TestOnServe(t *testing.T) {
 	var got []served
 	s := newTestServer(t, newFakeSource(), func(o *Options) {
-		o.OnServe = func(account, endpoint string, peer PeerInfo) {
+		o.OnServe = func(account, endpoint string, peer peercred.Conn) {
 			got = append(got, served{account, endpoint, peer})
 		}
 	})
@@ -30,8 +32,8 @@ func TestOnServe(t *testing.T) {
 	serve(t, h, r)
 
 	want := []served{
-		{"production", "ecs", PeerInfo{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9911")}},
-		{"production", "imds", PeerInfo{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9921")}},
+		{"production", "ecs", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9911")}},
+		{"production", "imds", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9921")}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("OnServe was called %d times (%v); want %d: once per answer with credentials", len(got), got, len(want))
@@ -79,7 +81,7 @@ func TestControlDashboardLink(t *testing.T) {
 func BenchmarkECSCachedOnServe(b *testing.B) {
 	n := 0
 	s := newTestServer(b, newFakeSource(), func(o *Options) {
-		o.OnServe = func(string, string, PeerInfo) { n++ }
+		o.OnServe = func(string, string, peercred.Conn) { n++ }
 	})
 	h := s.Handler()
 	r := authed(request(b, "GET", "/creds/production", testPort, ""))

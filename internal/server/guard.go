@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 const (
@@ -149,7 +151,7 @@ var peerLookups atomic.Int64
 
 func (v *peerVerdict) check() {
 	peerLookups.Add(1)
-	err := checkPeer(v.conn.LocalAddr(), v.conn.RemoteAddr())
+	err := peercred.SameUser(v.conn.LocalAddr(), v.conn.RemoteAddr())
 	v.ok = err == nil
 	if err != nil {
 		v.s.log.Warn("refusing a connection from another user", "remote", v.conn.RemoteAddr().String(), "err", err)

@@ -11,8 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 // Source is what the server needs from the broker.
@@ -26,35 +28,11 @@ type Source interface {
 	SubmitMFA(ctx context.Context, user, code string) error
 }
 
-// DaemonInfo describes the running daemon for GET /v1/status.
-type DaemonInfo struct {
-	Version     string    `json:"version"`
-	PID         int       `json:"pid"`
-	Listen      string    `json:"listen"`
-	ConfigPath  string    `json:"config_path"`
-	ConfigError string    `json:"config_error,omitempty"`
-	StateDir    string    `json:"state_dir"`
-	Started     time.Time `json:"started"`
-	// Discovery is the state of account discovery; nil when it is off.
-	Discovery *DiscoveryInfo `json:"discovery,omitempty"`
-	// Goroutines is runtime.NumGoroutine(), for leak checks (the fault
-	// tests) and bug reports.
-	Goroutines int `json:"goroutines,omitempty"`
-}
-
-// DiscoveryInfo says how account discovery from AWS Organizations is doing.
-type DiscoveryInfo struct {
-	Accounts    int       `json:"accounts"`
-	LastRefresh time.Time `json:"last_refresh,omitzero"`
-	LastError   string    `json:"last_error,omitempty"` // why the last listing failed; the last list stays
-	NextRefresh time.Time `json:"next_refresh,omitzero"`
-}
-
 // Options configure a Server.
 type Options struct {
 	Token  string // the ECS/control bearer token (from the token file); empty refuses every client
 	Source Source
-	Info   func() DaemonInfo               // for GET /v1/status
+	Info   func() api.DaemonInfo           // for GET /v1/status
 	Reload func(ctx context.Context) error // POST /v1/reload
 	Logger *slog.Logger
 	// PeerCheck makes every connection prove, on Linux, that its process
@@ -70,15 +48,16 @@ type Options struct {
 	// sign-in link; region "" means the account's own. Errors: wrapping
 	// broker.ErrUnknownAccount -> 404, *broker.UnavailableError -> 503, one
 	// with a BadRequest() method -> 400, others (AWS sign-in failed) -> 502.
-	Console func(ctx context.Context, account, region string) (ConsoleLink, error)
+	Console func(ctx context.Context, account, region string) (api.ConsoleLink, error)
 	// Discover answers POST /v1/discover: list the organization's accounts
 	// now. Its error, one line a person can act on, is answered with 502.
 	Discover func(ctx context.Context) error
 	// OnServe, when set, is called after credentials were served: the
-	// account, the endpoint ("ecs" or "imds") and what is known of the
-	// client's connection. It runs on the request's goroutine, on the hot
-	// path, so it must be quick and never block.
-	OnServe func(account, endpoint string, peer PeerInfo)
+	// account, the endpoint ("ecs" or "imds") and the client's connection,
+	// whose process peercred.Processes can look up later, off the request
+	// path. It runs on the request's goroutine, on the hot path, so it must
+	// be quick and never block.
+	OnServe func(account, endpoint string, peer peercred.Conn)
 	// DashboardLink answers POST /v1/dashboard-link with a one-time URL
 	// that opens the browser page; its error is answered with 503.
 	DashboardLink func(ctx context.Context) (string, error)
@@ -89,25 +68,10 @@ type Options struct {
 	RebindEvery time.Duration
 }
 
-// ConsoleLink is a console sign-in URL and how to open it. The URL carries
-// a sign-in token good for 15 minutes, and no credentials.
-type ConsoleLink struct {
-	URL     string `json:"url"`
-	Browser string `json:"browser,omitempty"` // the account's browser command template, "" for the default browser
-}
-
-// PeerInfo is what the server knows of a client's connection at no cost:
-// its two ends. On Linux the process behind Remote can be looked up later,
-// off the request path.
-type PeerInfo struct {
-	Remote netip.AddrPort // the client's end
-	Local  netip.AddrPort // hopd's end
-}
-
 // onServe tells Options.OnServe that account's credentials were served on
 // endpoint.
 func (s *Server) onServe(r *http.Request, account, endpoint string) {
-	var p PeerInfo
+	var p peercred.Conn
 	p.Remote, _ = netip.ParseAddrPort(r.RemoteAddr)
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok {
 		p.Local = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))

@@ -7,15 +7,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/hopd/hopd/internal/api"
 )
 
-// TokenFile is the name of the token file inside the state directory.
-const TokenFile = "token"
-
-// LoadOrCreateToken returns the bearer token kept in <stateDir>/token,
-// creating it (32 random bytes, hex, mode 0600, no newline) at first start.
+// LoadOrCreateToken returns the bearer token kept in the state directory's
+// token file, creating it (32 random bytes, hex, mode 0600, no newline) at
+// first start.
 // It refuses a token file that other users could read or that belongs to
 // someone else, since such a token can no longer be trusted.
 func LoadOrCreateToken(stateDir string) (string, error) {
@@ -25,7 +24,7 @@ func LoadOrCreateToken(stateDir string) (string, error) {
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot create the state directory: %w", err)
 	}
-	path := filepath.Join(stateDir, TokenFile)
+	path := api.StateDir(stateDir).TokenFile()
 	tok, err := readToken(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return tok, err

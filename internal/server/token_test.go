@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/hopd/hopd/internal/api"
 )
 
 func TestLoadOrCreateToken(t *testing.T) {
@@ -17,12 +19,12 @@ func TestLoadOrCreateToken(t *testing.T) {
 	if len(tok) != 64 || strings.Trim(tok, "0123456789abcdef") != "" {
 		t.Errorf("token %q is not 32 bytes of hex", tok)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, TokenFile))
+	b, err := os.ReadFile(api.StateDir(dir).TokenFile())
 	if err != nil || string(b) != tok {
 		t.Errorf("file holds %q (%v), want the token without a newline", b, err)
 	}
 	if runtime.GOOS != "windows" {
-		for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, TokenFile): 0o600} {
+		for path, want := range map[string]os.FileMode{dir: 0o700, api.StateDir(dir).TokenFile(): 0o600} {
 			if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
 				t.Errorf("%s: mode %v (%v), want %v", path, fi.Mode().Perm(), err, want)
 			}
@@ -72,7 +74,7 @@ func TestLoadOrCreateTokenRefuses(t *testing.T) {
 			if _, err := LoadOrCreateToken(dir); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(dir, TokenFile)
+			path := api.StateDir(dir).TokenFile()
 			tt.prepare(t, path)
 			_, err := LoadOrCreateToken(dir)
 			if err == nil || !strings.Contains(err.Error(), tt.wantMsg) || !strings.Contains(err.Error(), path) {

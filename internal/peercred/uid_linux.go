@@ -1,6 +1,6 @@
 //go:build linux
 
-package server
+package peercred
 
 import (
 	"bufio"
@@ -16,9 +16,9 @@ import (
 	"strconv"
 )
 
-// checkPeer returns nil when the process at the other end of the connection
+// SameUser returns nil when the process at the other end of the connection
 // (local = our address, remote = the client's) runs as our own user.
-func checkPeer(local, remote net.Addr) error {
+func SameUser(local, remote net.Addr) error {
 	l, ok1 := local.(*net.TCPAddr)
 	r, ok2 := remote.(*net.TCPAddr)
 	if !ok1 || !ok2 {

@@ -1,31 +1,30 @@
 //go:build linux
 
-package dashboard
+package peercred
 
 import (
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/hopd/hopd/internal/server"
 )
 
-// findProcesses finds the processes at the client end of conns: the inode
+// Processes finds the processes at the client end of conns: the inode
 // of each client socket from the kernel, then the process that has
 // that socket open among /proc/*/fd. Processes of other users cannot be
 // read, and do not need to be: the server refuses their connections.
-// Connections whose process has gone are left out.
-func findProcesses(conns []conn) map[conn]process {
-	// The kernel names each client socket's inode (sock_diag, which the
-	// server's peer check uses too); /proc/PID/fd then names its process.
-	byInode := map[uint64]conn{}
+// Connections whose process has gone are left out. It reads /proc, so
+// callers keep it off the request path.
+func Processes(conns []Conn) map[Conn]Process {
+	// The kernel names each client socket's inode (sock_diag, which
+	// SameUser uses too); /proc/PID/fd then names its process.
+	byInode := map[uint64]Conn{}
 	for _, c := range conns {
-		if inode, err := server.SocketInode(c.client, c.server); err == nil && inode != 0 {
+		if inode, err := socketInode(c.Remote, c.Local); err == nil && inode != 0 {
 			byInode[inode] = c
 		}
 	}
-	found := map[conn]process{}
+	found := map[Conn]Process{}
 	if len(byInode) == 0 {
 		return found
 	}
@@ -57,7 +56,7 @@ func findProcesses(conns []conn) map[conn]process {
 			}
 			if c, ok := byInode[inode]; ok {
 				n, _ := strconv.Atoi(pid)
-				found[c] = process{PID: n, Name: comm(pid)}
+				found[c] = Process{PID: n, Name: comm(pid)}
 				delete(byInode, inode)
 			}
 		}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package server
+package peercred
 
 import (
 	"encoding/binary"
@@ -31,11 +31,11 @@ func diagSocketUID(client, server netip.AddrPort) (uid int, found bool, err erro
 	return uid, found, err
 }
 
-// SocketInode returns the inode of the client's socket of a loopback
+// socketInode returns the inode of the client's socket of a loopback
 // connection (client and server as the server sees them), which names the
 // process holding it in /proc/PID/fd. It asks sock_diag; where that is not
 // available it returns an error and the caller goes without.
-func SocketInode(client, server netip.AddrPort) (uint64, error) {
+func socketInode(client, server netip.AddrPort) (uint64, error) {
 	client = netip.AddrPortFrom(client.Addr().Unmap(), client.Port())
 	server = netip.AddrPortFrom(server.Addr().Unmap(), server.Port())
 	_, inode, found, err := diagSocket(client, server)
@@ -57,7 +57,7 @@ func mapped(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(netip.AddrFrom16(ap.Addr().As16()), ap.Port())
 }
 
-// diagSocket is the sock_diag query behind diagSocketUID and SocketInode.
+// diagSocket is the sock_diag query behind diagSocketUID and socketInode.
 func diagSocket(client, server netip.AddrPort) (uid int, inode uint64, found bool, err error) {
 	family := syscall.AF_INET6
 	if client.Addr().Is4() && server.Addr().Is4() {

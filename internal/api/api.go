@@ -1,0 +1,110 @@
+// Package api holds what hopd's processes share on the wire and on disk: the control API's bodies and the state directory's layout.
+//
+// The daemon (internal/server), the CLI's client and the doctor all import
+// it, so it imports nothing of hopd's own: a client that only talks to a
+// daemon must not pull in the broker or the server. States are plain
+// strings here; the broker's own types name their values.
+package api
+
+import "time"
+
+// Status is the answer to GET /v1/status.
+type Status struct {
+	Daemon DaemonInfo   `json:"daemon"`
+	Broker BrokerStatus `json:"broker"`
+}
+
+// DaemonInfo describes the running daemon for GET /v1/status.
+type DaemonInfo struct {
+	Version     string    `json:"version"`
+	PID         int       `json:"pid"`
+	Listen      string    `json:"listen"`
+	ConfigPath  string    `json:"config_path"`
+	ConfigError string    `json:"config_error,omitempty"`
+	StateDir    string    `json:"state_dir"`
+	Started     time.Time `json:"started"`
+	// Discovery is the state of account discovery; nil when it is off.
+	Discovery *DiscoveryInfo `json:"discovery,omitempty"`
+	// Goroutines is runtime.NumGoroutine(), for leak checks (the fault
+	// tests) and bug reports.
+	Goroutines int `json:"goroutines,omitempty"`
+}
+
+// DiscoveryInfo says how account discovery from AWS Organizations is doing.
+type DiscoveryInfo struct {
+	Accounts    int       `json:"accounts"`
+	LastRefresh time.Time `json:"last_refresh,omitzero"`
+	LastError   string    `json:"last_error,omitempty"` // why the last listing failed; the last list stays
+	NextRefresh time.Time `json:"next_refresh,omitzero"`
+}
+
+// BrokerStatus is the broker's state: every user's session and every
+// account's credentials. The lists are [] rather than null when empty,
+// which scripts reading `hopd accounts --json` handle more easily.
+type BrokerStatus struct {
+	Users    []UserStatus    `json:"users"`
+	Accounts []AccountStatus `json:"accounts"`
+}
+
+// UserStatus is the state of one IAM user's session.
+type UserStatus struct {
+	Name           string    `json:"name"`
+	State          string    `json:"state"` // "ok", "no-session", "needs-mfa", "no-keys", "error"
+	SessionExpires time.Time `json:"session_expires,omitzero"`
+	MFA            bool      `json:"mfa"`
+	LastError      string    `json:"last_error,omitempty"`
+}
+
+// AccountStatus is the state of one account's role credentials; GET
+// /v1/accounts answers a list of them.
+type AccountStatus struct {
+	Name      string    `json:"name"`
+	ID        string    `json:"id"`
+	Role      string    `json:"role"`
+	Region    string    `json:"region"`
+	Color     string    `json:"color"`
+	User      string    `json:"user"`
+	IMDSPort  int       `json:"imds_port,omitempty"`
+	State     string    `json:"state"` // "fresh", "refreshing", "idle", "error"
+	Expires   time.Time `json:"expires,omitzero"`
+	LastUsed  time.Time `json:"last_used,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	Refreshes int       `json:"refreshes"`
+}
+
+// MFARequest is the body of POST /v1/mfa. User "" means the user waiting
+// for a code, else the first one.
+type MFARequest struct {
+	User string `json:"user"`
+	Code string `json:"code"`
+}
+
+// ConsoleLink is the answer to GET /v1/console/<account>: a console
+// sign-in URL and how to open it. The URL carries a sign-in token good for
+// 15 minutes, and no credentials.
+type ConsoleLink struct {
+	URL     string `json:"url"`
+	Browser string `json:"browser,omitempty"` // the account's browser command template, "" for the default browser
+}
+
+// DashboardLink is the answer to POST /v1/dashboard-link: a one-time URL
+// that opens the browser page.
+type DashboardLink struct {
+	URL string `json:"url"`
+}
+
+// Error is the body of every error answer, on /v1/ and /creds/ alike.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ECSCredentials is the body of the ECS credentials endpoint
+// GET /creds/<account>, in the field names the AWS SDKs read.
+type ECSCredentials struct {
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string `json:"SecretAccessKey"`
+	Token           string `json:"Token"`
+	Expiration      string `json:"Expiration"`
+	AccountID       string `json:"AccountId"`
+}

@@ -1,0 +1,42 @@
+package api
+
+import "path/filepath"
+
+// StateDir is hopd's state directory (config.StateDir finds it). Its
+// methods name the files in it, so that the daemon that writes them and
+// the commands that read them agree.
+type StateDir string
+
+// TokenFile holds the bearer token for the ECS endpoint and the control
+// API (mode 0600).
+func (d StateDir) TokenFile() string { return d.file("token") }
+
+// DaemonFile is where a running daemon says where it listens (a Daemon).
+func (d StateDir) DaemonFile() string { return d.file("daemon.json") }
+
+// PIDFile holds the running daemon's pid from before DaemonFile exists,
+// for a second hopd to name.
+func (d StateDir) PIDFile() string { return d.file("hopd.pid") }
+
+// LockFile is held by the running daemon, so only one runs per directory.
+func (d StateDir) LockFile() string { return d.file("hopd.lock") }
+
+// LogFile is the daemon's log, rotated beside itself.
+func (d StateDir) LogFile() string { return d.file("hopd.log") }
+
+// LaunchdLogFile catches a LaunchAgent's stdout and stderr on macOS, what
+// happens before hopd opens LogFile.
+func (d StateDir) LaunchdLogFile() string { return d.file("launchd.log") }
+
+// DiscoveryCacheFile keeps the last listing of the organization's
+// accounts, so that they are there at start without waiting on AWS.
+func (d StateDir) DiscoveryCacheFile() string { return d.file("discovered-accounts.json") }
+
+func (d StateDir) file(name string) string { return filepath.Join(string(d), name) }
+
+// Daemon is what a running daemon writes to DaemonFile so that other
+// commands can find it without parsing the config.
+type Daemon struct {
+	PID    int    `json:"pid"`
+	Listen string `json:"listen"`
+}

@@ -1,0 +1,14 @@
+//go:build !linux
+
+package peercred
+
+import "net"
+
+// SameUser has nothing to check with outside Linux: there is no portable
+// way to learn a TCP peer's user, so other systems rely on loopback-only
+// listeners, the Host check and the tokens.
+func SameUser(local, remote net.Addr) error { return nil }
+
+// Processes knows no portable way to name the process behind a TCP
+// connection outside Linux; the page shows the client's address instead.
+func Processes([]Conn) map[Conn]Process { return map[Conn]Process{} }
