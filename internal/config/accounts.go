@@ -26,7 +26,7 @@ func (v *validator) accounts(r *raw, users []User, listenPort int) []Account {
 		switch {
 		case !has("name"):
 			fail("name", `missing; add name = "..." with a short lower-case name for the account, like "production"`)
-		case len(fa.Name) > 64 || !accountNameRE.MatchString(fa.Name):
+		case !ValidAccountName(fa.Name):
 			fail("name", "%q is not a valid account name; use up to 64 lower-case letters, digits, _ and -, starting with a letter or digit", fa.Name)
 		default:
 			if prev, dup := names[fa.Name]; dup {
@@ -102,12 +102,16 @@ func (v *validator) accountUser(base, label string, fa fileAccount, users []User
 		}
 		if len(users) > 0 {
 			v.fail(base+".user", label+" user", "there is no user named %q; use one of %s", fa.User, userNames(users))
+		} else {
+			v.fail(base+".user", label+" user", "there is no user named %q: the config has no [user]; remove user, or add the [user] table", fa.User)
 		}
 		return User{Name: fa.User}, false
 	}
 	switch len(users) {
 	case 0:
-		return User{}, false // the missing [user] is reported already
+		// Either the missing [user] is reported already, or there are
+		// only [[sso]] blocks and the entry adjusts one of their accounts.
+		return User{}, false
 	case 1:
 		return users[0], true
 	}

@@ -13,12 +13,9 @@ import (
 
 // Read-only patterns for the values hopd passes on to AWS or to the shell.
 var (
-	accountNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	userNameRE    = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
-	roleRE        = regexp.MustCompile(`^[\w+=,.@-]+(/[\w+=,.@-]+)*$`)
-	regionRE      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	mfaSerialRE   = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) // STS's SerialNumber
+	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+	roleRE      = regexp.MustCompile(`^[\w+=,.@-]+(/[\w+=,.@-]+)*$`)
+	mfaSerialRE = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) // STS's SerialNumber
 )
 
 // STS's limits for GetSessionToken with an IAM user's keys.
@@ -66,6 +63,7 @@ func validate(d *document, r *raw) (*Config, *Error) {
 		v.signinURL(r.signinURL)
 	}
 	c.Users = v.users(r)
+	c.SSO = v.ssos(r)
 	c.Accounts = v.accounts(r, c.Users, listenPort)
 	v.consoleNames(r, c)
 	c.Discover = v.discover(r.discover, c.Users)
@@ -114,7 +112,9 @@ func (v *validator) signinURL(s string) {
 
 func (v *validator) users(r *raw) []User {
 	if len(r.users) == 0 {
-		v.fail("user", "user", `missing; add a [user] table naming the IAM user whose keys are in the keychain, like: [user] name = "michael"`)
+		if len(r.sso) == 0 {
+			v.fail("user", "user", `missing; add a [user] table naming the IAM user whose keys are in the keychain, like: [user] name = "michael", or an [[sso]] block to sign in with IAM Identity Center`)
+		}
 		return nil
 	}
 	users := make([]User, 0, len(r.users))
@@ -124,12 +124,12 @@ func (v *validator) users(r *raw) []User {
 		if !r.oneUser {
 			base, label = "user["+strconv.Itoa(i)+"]", v.d.label("user", i)
 		}
-		u := User{Name: fu.Name, MFASerial: fu.MFASerial, MFAProcess: fu.MFAProcess,
+		u := User{Name: fu.Name, Profile: fu.Profile, MFASerial: fu.MFASerial, MFAProcess: fu.MFAProcess,
 			Region: defaultRegion, SessionDuration: DefaultSessionDuration, Console: fu.Console}
 		switch {
 		case !v.d.has(base + ".name"):
 			v.fail(base, label+" name", `missing; add name = "..." with the IAM user's name, which is also the name of its keychain item`)
-		case !userNameRE.MatchString(fu.Name):
+		case !ValidUserName(fu.Name):
 			v.fail(base+".name", label+" name", "%q is not an IAM user name; use up to 64 letters, digits and +=,.@_-", fu.Name)
 		default:
 			// IAM user names are unique regardless of case.
@@ -138,6 +138,9 @@ func (v *validator) users(r *raw) []User {
 			} else {
 				seen[strings.ToLower(fu.Name)] = base + ".name"
 			}
+		}
+		if v.d.has(base + ".profile") {
+			v.profile(base, label, fu.Profile)
 		}
 		if v.d.has(base+".mfa_serial") && !mfaSerialRE.MatchString(fu.MFASerial) {
 			v.fail(base+".mfa_serial", label+" mfa_serial", "%q is not an MFA device; use its ARN, like \"arn:aws:iam::111111111111:mfa/michael\"", fu.MFASerial)
@@ -157,8 +160,26 @@ func (v *validator) users(r *raw) []User {
 	return users
 }
 
+// profile checks a user's profile and the keys it leaves no room for.
+func (v *validator) profile(base, label, name string) {
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		v.fail(base+".profile", label+" profile", "%q is not a profile name: it is empty or starts or ends with a space; give the name of a profile in ~/.aws/config, like \"michael-login\"", name)
+	case len(name) > 256 || strings.IndexFunc(name, isControl) >= 0:
+		v.fail(base+".profile", label+" profile", "is not a profile name: use up to 256 characters without control characters, like \"michael-login\"")
+	}
+	// The profile's own chain (its mfa_serial, SSO sign-in, credential
+	// process) decides how it signs in and for how long; hopd's settings
+	// for that would be silently ignored.
+	for _, k := range []string{"mfa_serial", "mfa_process", "session_duration"} {
+		if v.d.has(base + "." + k) {
+			v.fail(base+"."+k, label+" "+k, "cannot be used with profile: the profile's own settings decide how it signs in (mfa_serial and duration_seconds go in the profile), so remove %s here", k)
+		}
+	}
+}
+
 func (v *validator) region(path, field, s string) {
-	if !regionRE.MatchString(s) {
+	if !ValidRegion(s) {
 		v.fail(path, field, "%q is not an AWS region; use one like \"eu-west-1\"", s)
 	}
 }
