@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"regexp"
@@ -81,8 +82,8 @@ func (v *validator) ssos(r *raw) []SSO {
 
 		if !has("start_url") {
 			fail("start_url", `missing; add the AWS access portal URL, like start_url = "https://acme.awsapps.com/start"`)
-		} else if msg := startURLProblem(fs.StartURL); msg != "" {
-			fail("start_url", "%q %s", fs.StartURL, msg)
+		} else if err := CheckStartURL(fs.StartURL); err != nil {
+			fail("start_url", "%v", err)
 		}
 
 		if !has("region") {
@@ -96,7 +97,7 @@ func (v *validator) ssos(r *raw) []SSO {
 			path := base + ".roles[" + strconv.Itoa(j) + "]"
 			prev, dup := seen[strings.ToLower(role)]
 			switch {
-			case !ssoRoleRE.MatchString(role):
+			case !ValidSSORole(role):
 				v.fail(path, label+" roles", "%q is not a role name; give permission set names like \"ReadOnlyAccess\" (up to 64 letters, digits and +=,.@_-)", role)
 			case dup:
 				v.fail(path, label+" roles", "%q is already in the list (as %q); name each role once", role, fs.Roles[prev])
@@ -110,25 +111,29 @@ func (v *validator) ssos(r *raw) []SSO {
 	return out
 }
 
-// startURLProblem says what is wrong with an access portal URL, or "".
-// The portal is where hopd's sign-in starts, so it must be https; plain
-// http is allowed on loopback only, for stand-ins in tests.
-func startURLProblem(s string) string {
+// CheckStartURL checks an AWS access portal URL (start_url). The portal is
+// where hopd's sign-in starts, so it must be https; plain http is allowed
+// on loopback only, for stand-ins in tests.
+func CheckStartURL(s string) error {
 	const like = `; write it like "https://acme.awsapps.com/start"`
 	u, err := url.Parse(s)
 	switch {
 	case err != nil || u.Host == "" || u.Opaque != "":
-		return "is not a URL" + like
+		return fmt.Errorf("%q is not a URL"+like, s)
 	case u.User != nil:
-		return "has a user name or password in it; remove them" + like
+		return fmt.Errorf("%q has a user name or password in it; remove them"+like, s)
 	case u.Scheme == "https":
-		return ""
+		return nil
 	case u.Scheme == "http":
 		host := u.Hostname()
 		if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback() {
-			return ""
+			return nil
 		}
-		return "is not https; hopd signs in only over https (plain http is for loopback test servers)" + like
+		return fmt.Errorf("%q is not https; hopd signs in only over https (plain http is for loopback test servers)"+like, s)
 	}
-	return "is not an https URL" + like
+	return fmt.Errorf("%q is not an https URL"+like, s)
 }
+
+// ValidSSORole reports whether s can be an Identity Center role, that is a
+// permission set name: a role name without a path.
+func ValidSSORole(s string) bool { return ssoRoleRE.MatchString(s) }
