@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -10,16 +9,8 @@ func (v *validator) accounts(r *raw, users []User, listenPort int) []Account {
 	names := map[string]string{} // name -> path of the first account with it
 	ports := map[int64]string{}  // imds_port -> label of the first account with it
 	for i, fa := range r.accounts {
-		base := "account[" + strconv.Itoa(i) + "]"
-		label := v.d.label("account", i)
-		has := func(key string) bool { return v.d.has(base + "." + key) }
-		fail := func(key, format string, args ...any) {
-			path := base
-			if has(key) {
-				path += "." + key
-			}
-			v.fail(path, label+" "+key, format, args...)
-		}
+		el := v.element("account", i)
+		base, label, has, fail := el.base, el.label, el.has, el.fail
 
 		a := Account{Name: fa.Name, ID: fa.ID, Role: DefaultRole, Color: fa.Color,
 			Region: fa.Region, User: fa.User, IMDSv1: fa.IMDSv1, Browser: fa.Browser}

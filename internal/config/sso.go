@@ -55,16 +55,8 @@ func (v *validator) ssos(r *raw) []SSO {
 	var out []SSO                // nil without [[sso]], like a Config from elsewhere
 	names := map[string]string{} // name -> path of the first block with it
 	for i, fs := range r.sso {
-		base := "sso[" + strconv.Itoa(i) + "]"
-		label := v.d.label("sso", i)
-		has := func(key string) bool { return v.d.has(base + "." + key) }
-		fail := func(key, format string, args ...any) {
-			path := base
-			if has(key) {
-				path += "." + key
-			}
-			v.fail(path, label+" "+key, format, args...)
-		}
+		el := v.element("sso", i)
+		base, label, has, fail := el.base, el.label, el.has, el.fail
 		s := SSO{Name: fs.Name, StartURL: fs.StartURL, Region: fs.Region}
 
 		switch {

@@ -7,22 +7,35 @@ import (
 	"testing"
 )
 
-// wantParseError parses src and checks that it fails at line:col with
-// field and a message containing msg.
-func wantParseError(t *testing.T, src string, line, col int, field, msg string) {
+// parseErrorCase is a file that Parse refuses, and where and why.
+type parseErrorCase struct {
+	name      string
+	src       string
+	line, col int
+	field     string
+	msg       string // a part of the message
+}
+
+// checkParseErrors parses each case's file and checks that it fails at
+// line:col with the field and a message containing msg.
+func checkParseErrors(t *testing.T, tests []parseErrorCase) {
 	t.Helper()
-	c, err := Parse("config.toml", []byte(src))
-	if err == nil {
-		t.Fatalf("Parse succeeded with %+v; want an error\nfile:\n%s", c, src)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("config.toml", []byte(tt.src))
+			if err == nil {
+				t.Fatalf("Parse succeeded with %+v; want an error\nfile:\n%s", c, tt.src)
+			}
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("error %T %v is not a *Error", err, err)
+			}
+			if cerr.File != "config.toml" || cerr.Line != tt.line || cerr.Column != tt.col || cerr.Field != tt.field || !strings.Contains(cerr.Msg, tt.msg) {
+				t.Errorf("got  %v\nwant config.toml:%d:%d: %s: ...%s...", err, tt.line, tt.col, tt.field, tt.msg)
+			}
+			checkOneLine(t, err)
+		})
 	}
-	var cerr *Error
-	if !errors.As(err, &cerr) {
-		t.Fatalf("error %T %v is not a *Error", err, err)
-	}
-	if cerr.Line != line || cerr.Column != col || cerr.Field != field || !strings.Contains(cerr.Msg, msg) {
-		t.Errorf("got  %v\nwant config.toml:%d:%d: %s: ...%s...", err, line, col, field, msg)
-	}
-	checkOneLine(t, err)
 }
 
 func TestParseSSO(t *testing.T) {
@@ -87,13 +100,7 @@ func TestParseSSOOnly(t *testing.T) {
 func TestParseSSOErrors(t *testing.T) {
 	const sso = "[[sso]]\nname = \"acme\"\nregion = \"eu-west-1\"\n" // lines 1-3
 	const url = "start_url = \"https://acme.awsapps.com/start\"\n"   // line 4 after sso
-	tests := []struct {
-		name      string
-		src       string
-		line, col int
-		field     string
-		msg       string
-	}{
+	checkParseErrors(t, []parseErrorCase{
 		{"neither user nor sso", lines(`listen = "127.0.0.1:9911"`), 1, 1, "user", "or an [[sso]] block"},
 		{"unknown key", sso + url + lines(`role = "x"`), 5, 1, `sso "acme" role`, "unknown key; remove it or fix its spelling (sso keys are name, start_url, region, roles)"},
 		{"one table", lines(`[sso]`, `name = "acme"`), 1, 1, "sso", "double brackets"},
@@ -118,10 +125,7 @@ func TestParseSSOErrors(t *testing.T) {
 		{"duplicate role", sso + url + lines(`roles = ["Admin", "ReadOnly", "admin"]`), 5, 31, `sso "acme" roles`, `"admin" is already in the list (as "Admin")`},
 		{"account names a user that is not there", sso + url + lines(`[[account]]`, `name = "p"`, `id = "222222222222"`, `user = "m"`), 8, 8, `account "p" user`, "no [user]"},
 		{"discover without a user", sso + url + lines(`[discover]`, `organizations = true`), 5, 1, "discover organizations", "needs a [user]"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantParseError(t, tt.src, tt.line, tt.col, tt.field, tt.msg) })
-	}
+	})
 }
 
 func TestParseUserProfile(t *testing.T) {
@@ -140,13 +144,7 @@ func TestParseUserProfile(t *testing.T) {
 }
 
 func TestParseUserProfileErrors(t *testing.T) {
-	tests := []struct {
-		name      string
-		src       string
-		line, col int
-		field     string
-		msg       string
-	}{
+	checkParseErrors(t, []parseErrorCase{
 		{"with mfa_serial", lines(`[user]`, `name = "m"`, `profile = "p"`, `mfa_serial = "arn:aws:iam::111111111111:mfa/m"`), 4, 14, "user mfa_serial", "cannot be used with profile: the profile's own settings decide"},
 		{"with mfa_process", lines(`[user]`, `name = "m"`, `mfa_process = "ykman"`, `profile = "p"`), 3, 15, "user mfa_process", "cannot be used with profile"},
 		{"with session_duration", lines(`[user]`, `name = "m"`, `profile = "p"`, `session_duration = "8h"`), 4, 20, "user session_duration", "cannot be used with profile"},
@@ -155,8 +153,5 @@ func TestParseUserProfileErrors(t *testing.T) {
 		{"spaces around", lines(`[user]`, `name = "m"`, `profile = " p"`), 3, 11, "user profile", "starts or ends with a space"},
 		{"control character", lines(`[user]`, `name = "m"`, `profile = "a\tb"`), 3, 11, "user profile", "control characters"},
 		{"not a string", lines(`[user]`, `name = "m"`, `profile = true`), 3, 11, "user profile", "string in quotes"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantParseError(t, tt.src, tt.line, tt.col, tt.field, tt.msg) })
-	}
+	})
 }

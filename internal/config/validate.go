@@ -38,6 +38,29 @@ func (v *validator) fail(path, field, format string, args ...any) {
 	v.errs = append(v.errs, &Error{Line: at.line, Column: at.col, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
+// element is one table of an array of tables ([[account]], [[sso]]), for
+// the checks of its keys.
+type element struct {
+	v           *validator
+	base, label string // like `account[2]` and `account "production"`
+}
+
+func (v *validator) element(group string, i int) element {
+	return element{v, group + "[" + strconv.Itoa(i) + "]", v.d.label(group, i)}
+}
+
+func (e element) has(key string) bool { return e.v.d.has(e.base + "." + key) }
+
+// fail reports a problem with key, at the key when the table has it and
+// at the table when it is missing.
+func (e element) fail(key, format string, args ...any) {
+	path := e.base
+	if e.has(key) {
+		path += "." + key
+	}
+	e.v.fail(path, e.label+" "+key, format, args...)
+}
+
 // first is the problem that comes first in the file.
 func (v *validator) first() *Error {
 	if len(v.errs) == 0 {
