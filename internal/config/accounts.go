@@ -14,18 +14,8 @@ func (v *validator) accounts(r *raw, users []User, listenPort int) []Account {
 
 		a := Account{Name: fa.Name, ID: fa.ID, Role: DefaultRole, Color: fa.Color,
 			Region: fa.Region, User: fa.User, IMDSv1: fa.IMDSv1, Browser: fa.Browser}
-		switch {
-		case !has("name"):
-			fail("name", `missing; add name = "..." with a short lower-case name for the account, like "production"`)
-		case !ValidAccountName(fa.Name):
-			fail("name", "%q is not a valid account name; use up to 64 lower-case letters, digits, _ and -, starting with a letter or digit", fa.Name)
-		default:
-			if prev, dup := names[fa.Name]; dup {
-				fail("name", "the account on line %d has the same name; give each account a different name", v.d.where(prev).line)
-			} else {
-				names[fa.Name] = base + ".name"
-			}
-		}
+		el.name(fa.Name, names, "the account", "production")
+
 
 		switch {
 		case !has("id"):

@@ -59,18 +59,8 @@ func (v *validator) ssos(r *raw) []SSO {
 		base, label, has, fail := el.base, el.label, el.has, el.fail
 		s := SSO{Name: fs.Name, StartURL: fs.StartURL, Region: fs.Region}
 
-		switch {
-		case !has("name"):
-			fail("name", `missing; add name = "..." with a short lower-case name for this Identity Center, like "acme"`)
-		case !ValidAccountName(fs.Name):
-			fail("name", "%q is not a valid name; use up to 64 lower-case letters, digits, _ and -, starting with a letter or digit", fs.Name)
-		default:
-			if prev, dup := names[fs.Name]; dup {
-				fail("name", "the [[sso]] block on line %d has the same name; give each a different name", v.d.where(prev).line)
-			} else {
-				names[fs.Name] = base + ".name"
-			}
-		}
+		el.name(fs.Name, names, "the [[sso]] block", "acme")
+
 
 		if !has("start_url") {
 			fail("start_url", `missing; add the AWS access portal URL, like start_url = "https://acme.awsapps.com/start"`)

@@ -61,6 +61,25 @@ func (e element) fail(key, format string, args ...any) {
 	e.v.fail(path, e.label+" "+key, format, args...)
 }
 
+// name checks the table's name, which follows the account-name rule and is
+// unique among the tables of its group; seen maps the names so far to
+// where they are. what and like are for messages: "the account",
+// "production".
+func (e element) name(name string, seen map[string]string, what, like string) {
+	switch {
+	case !e.has("name"):
+		e.fail("name", `missing; add name = "..." with a short lower-case name for %s, like %q`, what, like)
+	case !ValidAccountName(name):
+		e.fail("name", "%q is not a valid name; use up to 64 lower-case letters, digits, _ and -, starting with a letter or digit", name)
+	default:
+		if prev, dup := seen[name]; dup {
+			e.fail("name", "%s on line %d has the same name; give each a different name", what, e.v.d.where(prev).line)
+		} else {
+			seen[name] = e.base + ".name"
+		}
+	}
+}
+
 // first is the problem that comes first in the file.
 func (v *validator) first() *Error {
 	if len(v.errs) == 0 {
