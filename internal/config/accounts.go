@@ -16,7 +16,6 @@ func (v *validator) accounts(r *raw, users []User, listenPort int) []Account {
 			Region: fa.Region, User: fa.User, IMDSv1: fa.IMDSv1, Browser: fa.Browser}
 		el.name(fa.Name, names, "the account", "production")
 
-
 		switch {
 		case !has("id"):
 			fail("id", `missing; add the 12-digit account ID in quotes, like id = "222222222222"`)

@@ -61,7 +61,6 @@ func (v *validator) ssos(r *raw) []SSO {
 
 		el.name(fs.Name, names, "the [[sso]] block", "acme")
 
-
 		if !has("start_url") {
 			fail("start_url", `missing; add the AWS access portal URL, like start_url = "https://acme.awsapps.com/start"`)
 		} else if err := CheckStartURL(fs.StartURL); err != nil {
