@@ -39,7 +39,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./internal/server/
 	$(GO) test -run '^$$' -fuzz '^FuzzIMDSHandler$$' -fuzztime $(FUZZTIME) ./internal/server/
 	$(GO) test -run '^$$' -fuzz '^FuzzBlock$$' -fuzztime $(FUZZTIME) ./internal/awsconfig/
-	$(GO) test -run '^$$' -fuzz '^FuzzBaseName$$' -fuzztime $(FUZZTIME) ./internal/discover/
+	$(GO) test -run '^$$' -fuzz '^FuzzAccountName$$' -fuzztime $(FUZZTIME) ./internal/config/
+	$(GO) test -run '^$$' -fuzz '^FuzzAssignNames$$' -fuzztime $(FUZZTIME) ./internal/discover/
 	$(GO) test -run '^$$' -fuzz '^FuzzExecQuoting$$' -fuzztime $(FUZZTIME) ./internal/autostart/
 
 # hopd's numbers against a trivial net/http handler and the tools it

@@ -8,14 +8,14 @@ import (
 	"strings"
 
 	"github.com/hopd/hopd/internal/config"
-	"github.com/hopd/hopd/internal/discover"
 )
 
-// Proposal is the hopd config equivalent to the role profiles of a shared
-// config file.
+// Proposal is the hopd config equivalent to the role and SSO profiles of a
+// shared config file.
 type Proposal struct {
 	Source   string // the file it was read from, for the header comment
 	Users    []ProposedUser
+	SSO      []ProposedSSO
 	Accounts []ProposedAccount
 	Notes    []string // profiles left out or settings dropped, and why
 }
@@ -39,24 +39,26 @@ type ProposedAccount struct {
 }
 
 // ErrNothingToImport means the file has no profile hopd can take over.
-var ErrNothingToImport = errors.New("found no profile that assumes a role (role_arn with source_profile): nothing to import")
+var ErrNothingToImport = errors.New("found no profile that assumes a role (role_arn with source_profile) or signs in with IAM Identity Center (sso_session or sso_start_url): nothing to import")
 
 var (
 	roleARNRE  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/(.+)$`)
-	userNameRE = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
 	hexColorRE = regexp.MustCompile(`^[0-9A-Fa-f]{6}$|^[0-9A-Fa-f]{3}$`)
 )
 
 // Propose reads the role profiles of a shared config file (role_arn,
-// source_profile, mfa_serial, region, color) and proposes the hopd config
-// that reaches the same accounts. Profiles hopd cannot take over (role
-// chains, SSO, credential_source) are listed in Notes. The proposal always
+// source_profile, mfa_serial, region, color) and its IAM Identity Center
+// profiles and sessions (sso_session, sso_start_url, sso_region,
+// sso_role_name), and proposes the hopd config that reaches the same
+// accounts. Profiles hopd cannot take over (role chains, role profiles on
+// top of SSO, credential_source) are listed in Notes. The proposal always
 // passes config.Parse.
 func Propose(source string, data []byte) (*Proposal, error) {
 	p := &Proposal{Source: source}
 	profiles := map[string]Section{}
 	var order []Section
-	for _, s := range parse(data) {
+	sections := parse(data)
+	for _, s := range sections {
 		if s.Kind != KindProfile || s.InHopd {
 			continue
 		}
@@ -74,9 +76,7 @@ func Propose(source string, data []byte) (*Proposal, error) {
 		if !ok {
 			continue
 		}
-		note := func(format string, args ...any) {
-			p.Notes = append(p.Notes, fmt.Sprintf("[%s] (line %d): ", s.Header, s.Line)+fmt.Sprintf(format, args...))
-		}
+		note := func(format string, args ...any) { note(p, s, format, args...) }
 		m := roleARNRE.FindStringSubmatch(arn)
 		if m == nil {
 			note("left out: role_arn %q is not an IAM role ARN", arn)
@@ -99,7 +99,7 @@ func Propose(source string, data []byte) (*Proposal, error) {
 		case ok && (srcSec.Keys["sso_session"] != "" || srcSec.Keys["sso_start_url"] != ""):
 			note("left out: its source_profile %q signs in with SSO, not with an IAM user's keys", src)
 			continue
-		case !userNameRE.MatchString(src):
+		case !config.ValidUserName(src):
 			note("left out: its source_profile %q is not a name hopd can give the keychain item; rename the profile", src)
 			continue
 		}
@@ -118,7 +118,7 @@ func Propose(source string, data []byte) (*Proposal, error) {
 			}
 		}
 		a := ProposedAccount{Profile: s.Name, ID: m[1], Role: m[2], Region: s.Keys["region"], User: src}
-		a.Name = uniqueName(discover.BaseName(s.Name, a.ID), names)
+		a.Name = uniqueName(config.AccountNameFrom(s.Name, a.ID), names)
 		if c := s.Keys["color"]; c != "" {
 			if hexColorRE.MatchString(c) {
 				c = "#" + c // the form of the AWS Extend Switch Roles extension
@@ -136,7 +136,8 @@ func Propose(source string, data []byte) (*Proposal, error) {
 		}
 		p.Accounts = append(p.Accounts, a)
 	}
-	if len(p.Accounts) == 0 {
+	proposeSSO(p, sections, profiles, order)
+	if len(p.Accounts) == 0 && len(p.SSO) == 0 {
 		return p, ErrNothingToImport
 	}
 
@@ -172,8 +173,7 @@ func Propose(source string, data []byte) (*Proposal, error) {
 func uniqueName(base string, taken map[string]bool) string {
 	name := base
 	for n := 2; taken[name]; n++ {
-		suffix := "-" + strconv.Itoa(n)
-		name = strings.TrimRight(base[:min(len(base), 64-len(suffix))], "-") + suffix
+		name = config.NameWithSuffix(base, strconv.Itoa(n))
 	}
 	taken[name] = true
 	return name
@@ -199,7 +199,12 @@ func commonRegion(accounts []ProposedAccount, user string) string {
 func (p *Proposal) TOML() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# hopd config proposed by `hopd import` from %s\n", p.Source)
-	fmt.Fprintf(&b, "# Store each user's access keys with: hopd keys set USER\n")
+	if len(p.Users) > 0 {
+		fmt.Fprintf(&b, "# Store each user's access keys with: hopd keys set USER\n")
+	}
+	if len(p.SSO) > 0 {
+		fmt.Fprintf(&b, "# Sign in to each IAM Identity Center with: hopd sso login NAME\n")
+	}
 	one := len(p.Users) == 1
 	for _, u := range p.Users {
 		if one {
@@ -211,8 +216,21 @@ func (p *Proposal) TOML() string {
 		kv(&b, "mfa_serial", u.MFASerial)
 		kv(&b, "region", u.Region)
 	}
+	for _, s := range p.SSO {
+		fmt.Fprintf(&b, "\n[[sso]] # from [%s]\n", comment(s.From))
+		kv(&b, "name", s.Name)
+		kv(&b, "start_url", s.StartURL)
+		kv(&b, "region", s.Region)
+		if len(s.Roles) > 0 {
+			quoted := make([]string, len(s.Roles))
+			for i, r := range s.Roles {
+				quoted[i] = strconv.Quote(r)
+			}
+			fmt.Fprintf(&b, "roles = [%s]\n", strings.Join(quoted, ", "))
+		}
+	}
 	for _, a := range p.Accounts {
-		fmt.Fprintf(&b, "\n[[account]] # from [profile %s]\n", a.Profile)
+		fmt.Fprintf(&b, "\n[[account]] # from [profile %s]\n", comment(a.Profile))
 		kv(&b, "name", a.Name)
 		kv(&b, "id", a.ID)
 		if a.Role != config.DefaultRole {
@@ -225,6 +243,17 @@ func (p *Proposal) TOML() string {
 		}
 	}
 	return b.String()
+}
+
+// comment makes s safe in a TOML comment, which may not hold control
+// characters other than tab.
+func comment(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // kv writes key = "value", leaving out empty values. strconv.Quote's

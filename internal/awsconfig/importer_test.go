@@ -1,7 +1,6 @@
 package awsconfig
 
 import (
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -123,12 +122,5 @@ func TestProposeOneUser(t *testing.T) {
 	}
 	if cfg.Users[0].Region != "ap-south-1" || cfg.Accounts[1].Name != "a-2" {
 		t.Errorf("got %+v; want the accounts' region for the user and a-2 for the second \"a\"", cfg)
-	}
-}
-
-func TestProposeNothing(t *testing.T) {
-	_, err := Propose("config", []byte(realWorld["sso-session blocks"]))
-	if !errors.Is(err, ErrNothingToImport) {
-		t.Errorf("Propose without role profiles = %v", err)
 	}
 }

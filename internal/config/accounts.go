@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -10,31 +9,12 @@ func (v *validator) accounts(r *raw, users []User, listenPort int) []Account {
 	names := map[string]string{} // name -> path of the first account with it
 	ports := map[int64]string{}  // imds_port -> label of the first account with it
 	for i, fa := range r.accounts {
-		base := "account[" + strconv.Itoa(i) + "]"
-		label := v.d.label("account", i)
-		has := func(key string) bool { return v.d.has(base + "." + key) }
-		fail := func(key, format string, args ...any) {
-			path := base
-			if has(key) {
-				path += "." + key
-			}
-			v.fail(path, label+" "+key, format, args...)
-		}
+		el := v.element("account", i)
+		base, label, has, fail := el.base, el.label, el.has, el.fail
 
 		a := Account{Name: fa.Name, ID: fa.ID, Role: DefaultRole, Color: fa.Color,
 			Region: fa.Region, User: fa.User, IMDSv1: fa.IMDSv1, Browser: fa.Browser}
-		switch {
-		case !has("name"):
-			fail("name", `missing; add name = "..." with a short lower-case name for the account, like "production"`)
-		case len(fa.Name) > 64 || !accountNameRE.MatchString(fa.Name):
-			fail("name", "%q is not a valid account name; use up to 64 lower-case letters, digits, _ and -, starting with a letter or digit", fa.Name)
-		default:
-			if prev, dup := names[fa.Name]; dup {
-				fail("name", "the account on line %d has the same name; give each account a different name", v.d.where(prev).line)
-			} else {
-				names[fa.Name] = base + ".name"
-			}
-		}
+		el.name(fa.Name, names, "the account", "production")
 
 		switch {
 		case !has("id"):
@@ -102,12 +82,16 @@ func (v *validator) accountUser(base, label string, fa fileAccount, users []User
 		}
 		if len(users) > 0 {
 			v.fail(base+".user", label+" user", "there is no user named %q; use one of %s", fa.User, userNames(users))
+		} else {
+			v.fail(base+".user", label+" user", "there is no user named %q: the config has no [user]; remove user, or add the [user] table", fa.User)
 		}
 		return User{Name: fa.User}, false
 	}
 	switch len(users) {
 	case 0:
-		return User{}, false // the missing [user] is reported already
+		// Either the missing [user] is reported already, or there are
+		// only [[sso]] blocks and the entry adjusts one of their accounts.
+		return User{}, false
 	case 1:
 		return users[0], true
 	}

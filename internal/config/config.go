@@ -20,14 +20,18 @@ type Config struct {
 	Path      string    // the file it was read from ("" when parsed from memory)
 	Listen    string    // loopback host:port
 	SigninURL string    // federation endpoint override (signin_url), "" for the partition default
-	Users     []User    // at least one
+	Users     []User    // at least one, unless there is an [[sso]] block
 	Accounts  []Account // in file order
+	SSO       []SSO     // [[sso]]: IAM Identity Center instances, in file order
 	Discover  Discover  // [discover]: accounts listed from AWS Organizations
 }
 
-// User is an IAM user whose long-lived keys live in the keychain.
+// User is where a session's base credentials come from: an IAM user whose
+// long-lived keys live in the keychain, or, with Profile, a profile of the
+// AWS shared config files.
 type User struct {
-	Name            string        // keychain item name
+	Name            string        // keychain item name; with Profile, just the user's name in hopd
+	Profile         string        // profile: AWS shared-config profile the SDK resolves; "" for keys in the keychain
 	MFASerial       string        // mfa_serial: MFA device ARN, "" for no MFA
 	MFAProcess      string        // mfa_process: a shell command that prints a code
 	Region          string        // default region for the user's accounts
@@ -42,7 +46,7 @@ type Account struct {
 	Role     string // role name, default DefaultRole
 	Color    string // "#rrggbb" or a CSS colour name, normalised to "#rrggbb"
 	Region   string // default: the user's region
-	User     string // the user it hops from, default: the only user
+	User     string // the user it hops from, default: the only user; "" when there is no user (it can only adjust an [[sso]] account)
 	IMDSPort int    // imds_port: 0 for none
 	IMDSv1   bool   // imdsv1: allow token-less IMDS GETs
 	Browser  string // browser: a command template for opening its console

@@ -79,20 +79,11 @@ func (d *document) checkDiscover(e entry) *Error {
 	if !ok {
 		return errAt(e.key, field, "unknown key; remove it or fix its spelling (discover keys are "+keyNames(discoverKeys)+")")
 	}
-	like := "like " + k.name + " = " + k.example
 	if k.kind == unstable.Array {
-		switch {
-		case len(rest) == 1 && e.kind != unstable.Array:
-			return errAt(e.value, field, "must be a list of strings in quotes, "+like)
-		case len(rest) == 2 && rest[1].index >= 0 && e.kind != unstable.String:
-			return errAt(e.value, field, "must hold only strings in quotes, "+like)
-		case len(rest) > 2 || len(rest) == 2 && rest[1].index < 0:
-			return errAt(e.key, field, "is a list of strings, "+like)
-		}
-		return nil
+		return checkList(e, rest, field, k)
 	}
 	if len(rest) > 1 {
-		return errAt(e.key, field, "is a single value "+like+", not a table")
+		return errAt(e.key, field, "is a single value like "+k.name+" = "+k.example+", not a table")
 	}
 	return typeCheck(e, k, field)
 }
@@ -188,12 +179,16 @@ func (v *validator) discoverUser(fd *fileDiscover, users []User, enabled bool) s
 		}
 		if len(users) > 0 {
 			v.fail("discover.user", "discover user", "there is no user named %q; use one of %s", fd.User, userNames(users))
+		} else {
+			v.fail("discover.user", "discover user", "there is no user named %q: the config has no [user]; AWS Organizations is listed with an IAM user's session, so add a [user] table", fd.User)
 		}
 		return fd.User
 	}
 	switch {
 	case len(users) == 1:
 		return users[0].Name
+	case len(users) == 0 && enabled:
+		v.fail("discover", "discover organizations", "needs a [user]: AWS Organizations is listed with an IAM user's session, and the config has only [[sso]] blocks; add a [user] table or remove organizations = true")
 	case len(users) > 1 && enabled:
 		v.fail("discover", "discover user", "missing; with several users, say whose session lists the organization's accounts: add user = one of %s", userNames(users))
 	}

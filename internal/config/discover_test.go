@@ -2,7 +2,6 @@ package config
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -67,13 +66,7 @@ func TestParseDiscoverSeveralUsers(t *testing.T) {
 }
 
 func TestParseDiscoverErrors(t *testing.T) {
-	tests := []struct {
-		name      string
-		src       string
-		line, col int
-		field     string
-		msg       string
-	}{
+	checkParseErrors(t, []parseErrorCase{
 		{"unknown key", lines(`[user]`, `name = "m"`, `[discover]`, `organisations = true`), 4, 1, "discover organisations", "unknown key"},
 		{"quoted bool", lines(`[user]`, `name = "m"`, `[discover]`, `organizations = "yes"`), 4, 17, "discover organizations", "true or false"},
 		{"ous not a list", lines(`[user]`, `name = "m"`, `[discover]`, `ous = "Prod"`), 4, 7, "discover ous", "list of strings"},
@@ -90,22 +83,7 @@ func TestParseDiscoverErrors(t *testing.T) {
 		{"array of tables", lines(`[user]`, `name = "m"`, `[[discover]]`, `organizations = true`), 3, 1, "discover", "single brackets"},
 		{"not a table", lines(`discover = true`, `[user]`, `name = "m"`), 1, 12, "discover", "must be a table"},
 		{"nested table", lines(`[user]`, `name = "m"`, `[discover.role]`, `x = 1`), 3, 1, "discover role", "string in quotes"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("config.toml", []byte(tt.src))
-			e, ok := err.(*Error)
-			if !ok {
-				t.Fatalf("Parse = %v; want a *Error\nfile:\n%s", err, tt.src)
-			}
-			if e.Line != tt.line || e.Column != tt.col || e.Field != tt.field || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("got %d:%d %q: %q\nwant %d:%d %q: ...%q...", e.Line, e.Column, e.Field, e.Msg, tt.line, tt.col, tt.field, tt.msg)
-			}
-			if strings.Contains(e.Error(), "\n") {
-				t.Errorf("the error is not one line: %q", e.Error())
-			}
-		})
-	}
+	})
 }
 
 func TestIsOUID(t *testing.T) {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -11,13 +10,7 @@ import (
 const header = "[user]\nname = \"michael\"\n"
 
 func TestParseErrors(t *testing.T) {
-	tests := []struct {
-		name      string
-		src       string
-		line, col int
-		field     string
-		msg       string // a part of the message
-	}{
+	checkParseErrors(t, []parseErrorCase{
 		{"syntax", lines(`[user]`, `name = "michael`), 2, 16, "", "syntax error"},
 		{"syntax in header", lines(`[user`, `name = "michael"`), 1, 6, "", "syntax error"},
 		{"duplicate key", lines(`[user]`, `name = "a"`, `name = "b"`), 3, 1, "user name", "already defined"},
@@ -68,23 +61,7 @@ func TestParseErrors(t *testing.T) {
 		{"account is one table", header + lines(`[account]`, `name = "p"`), 3, 1, "account", "double brackets"},
 		{"after a BOM", "\xef\xbb\xbf" + lines(`[user]`, `name = "m m"`), 2, 8, "user name", "not an IAM user name"},
 		{"first error in the file wins", lines(`listen = "0.0.0.0:1"`, `[user]`, `name = "m m"`), 1, 10, "listen", "loopback"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := Parse("config.toml", []byte(tt.src))
-			if err == nil {
-				t.Fatalf("Parse succeeded with %+v; want an error\nfile:\n%s", c, tt.src)
-			}
-			var cerr *Error
-			if !errors.As(err, &cerr) {
-				t.Fatalf("error %T %v is not a *Error", err, err)
-			}
-			if cerr.File != "config.toml" || cerr.Line != tt.line || cerr.Column != tt.col || cerr.Field != tt.field || !strings.Contains(cerr.Msg, tt.msg) {
-				t.Errorf("got  %v\nwant config.toml:%d:%d: %s: ...%s...", err, tt.line, tt.col, tt.field, tt.msg)
-			}
-			checkOneLine(t, err)
-		})
-	}
+	})
 }
 
 func checkOneLine(t *testing.T, err error) {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"net"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,9 @@ func FuzzParse(f *testing.F) {
 		lines(`a.b.c = [[1, {x = 2}], "s"]`, `"quoted key" = 'v'`),
 		"[user]\r\nname = \"m\"\r\n",
 		"user.name = \"m\"\nuser.region.x = 1\n",
+		lines(`[[sso]]`, `name = "a"`, `start_url = "https://a.awsapps.com/start"`, `region = "eu-west-1"`, `roles = ["A", "B"]`,
+			`[[account]]`, `name = "p"`, `id = "222222222222"`),
+		lines(`[user]`, `name = "m"`, `profile = "p"`, `[[sso]]`, `name = "a"`, `start_url = "http://[::1]:1/x"`, `region = "eu-west-1"`),
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -52,13 +56,24 @@ func checkValid(t *testing.T, c *Config) {
 	if ip := net.ParseIP(host); err != nil || (!strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback())) {
 		t.Errorf("listen %q is not loopback", c.Listen)
 	}
-	if len(c.Users) == 0 {
-		t.Errorf("no users")
+	if len(c.Users) == 0 && len(c.SSO) == 0 {
+		t.Errorf("no users and no [[sso]]")
 	}
 	for _, u := range c.Users {
 		if u.Name == "" || len(u.Name) > 64 || u.Region == "" || u.SessionDuration <= 0 {
 			t.Errorf("bad user %+v", u)
 		}
+		if u.Profile != "" && (u.MFASerial != "" || u.MFAProcess != "") {
+			t.Errorf("user %q has a profile and MFA settings", u.Name)
+		}
+	}
+	ssoNames := map[string]bool{}
+	for _, s := range c.SSO {
+		u, err := url.Parse(s.StartURL)
+		if ssoNames[s.Name] || !nameRule.MatchString(s.Name) || err != nil || u.Host == "" || u.Scheme != "https" && u.Scheme != "http" || strings.Count(s.Region, "-") < 2 {
+			t.Errorf("bad or duplicate [[sso]] %+v", s)
+		}
+		ssoNames[s.Name] = true
 	}
 	names := map[string]bool{}
 	ports := map[int]bool{}
@@ -73,10 +88,14 @@ func checkValid(t *testing.T, c *Config) {
 		if len(a.Color) != 7 || a.Color[0] != '#' || strings.Trim(a.Color[1:], "0123456789abcdef") != "" {
 			t.Errorf("account %q has colour %q", a.Name, a.Color)
 		}
-		if a.Role == "" || a.Region == "" || strings.Count(a.Region, "-") < 2 {
+		switch _, ok := c.User(a.User); {
+		case len(c.Users) == 0 && a.User != "":
+			t.Errorf("account %q hops from %q, but there are no users", a.Name, a.User)
+		case len(c.Users) == 0:
+			// It adjusts an [[sso]] account; its region may come from there.
+		case a.Role == "" || a.Region == "" || strings.Count(a.Region, "-") < 2:
 			t.Errorf("account %q has role %q region %q", a.Name, a.Role, a.Region)
-		}
-		if _, ok := c.User(a.User); !ok {
+		case !ok:
 			t.Errorf("account %q hops from unknown user %q", a.Name, a.User)
 		}
 		if a.IMDSPort != 0 && (a.IMDSPort < 1024 || a.IMDSPort > 65535 || ports[a.IMDSPort]) {

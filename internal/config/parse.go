@@ -22,6 +22,7 @@ type fileUser struct {
 	Region          string `toml:"region"`
 	SessionDuration string `toml:"session_duration"`
 	Console         bool   `toml:"console"`
+	Profile         string `toml:"profile"`
 }
 
 type fileAccount struct {
@@ -41,6 +42,7 @@ type fileOneUser struct {
 	SigninURL string        `toml:"signin_url"`
 	User      *fileUser     `toml:"user"`
 	Account   []fileAccount `toml:"account"`
+	SSO       []fileSSO     `toml:"sso"`
 	Discover  *fileDiscover `toml:"discover"`
 }
 
@@ -49,6 +51,7 @@ type fileUsers struct {
 	SigninURL string        `toml:"signin_url"`
 	User      []fileUser    `toml:"user"`
 	Account   []fileAccount `toml:"account"`
+	SSO       []fileSSO     `toml:"sso"`
 	Discover  *fileDiscover `toml:"discover"`
 }
 
@@ -57,6 +60,7 @@ type raw struct {
 	listen, signinURL string
 	users             []fileUser
 	accounts          []fileAccount
+	sso               []fileSSO
 	discover          *fileDiscover
 	oneUser           bool
 }
@@ -65,7 +69,7 @@ type raw struct {
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &Error{File: path, Msg: "no such file; create it with at least a [user] table naming the IAM user whose keys are in the keychain, like: [user] name = \"michael\"", cause: err}
+		return nil, &Error{File: path, Msg: "no such file; create it with at least a [user] table naming the IAM user whose keys are in the keychain, like: [user] name = \"michael\", or an [[sso]] block for IAM Identity Center", cause: err}
 	}
 	if err != nil {
 		var perr *fs.PathError
@@ -134,7 +138,7 @@ func decode(data []byte) (d *document, r *raw, err *Error) {
 		if e := dec.Decode(&f); e != nil {
 			return nil, nil, decodeError(doc, e)
 		}
-		r.listen, r.signinURL, r.accounts, r.discover = f.Listen, f.SigninURL, f.Account, f.Discover
+		r.listen, r.signinURL, r.accounts, r.sso, r.discover = f.Listen, f.SigninURL, f.Account, f.SSO, f.Discover
 		if f.User != nil {
 			r.users = []fileUser{*f.User}
 		}
@@ -143,7 +147,7 @@ func decode(data []byte) (d *document, r *raw, err *Error) {
 		if e := dec.Decode(&f); e != nil {
 			return nil, nil, decodeError(doc, e)
 		}
-		r.listen, r.signinURL, r.users, r.accounts, r.discover = f.Listen, f.SigninURL, f.User, f.Account, f.Discover
+		r.listen, r.signinURL, r.users, r.accounts, r.sso, r.discover = f.Listen, f.SigninURL, f.User, f.Account, f.SSO, f.Discover
 	}
 	return doc, r, nil
 }

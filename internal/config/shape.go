@@ -31,6 +31,7 @@ var userKeys = []key{
 	{"region", unstable.String, `"us-east-1"`},
 	{"session_duration", unstable.String, `"12h"`},
 	{"console", unstable.Bool, `true`},
+	{"profile", unstable.String, `"michael-login"`},
 }
 
 var accountKeys = []key{
@@ -80,13 +81,15 @@ func (d *document) checkEntry(e entry) *Error {
 		return d.checkGroup(e, "user", userKeys)
 	case "account":
 		return d.checkGroup(e, "account", accountKeys)
+	case "sso":
+		return d.checkGroup(e, "sso", ssoKeys)
 	case "discover":
 		return d.checkDiscover(e)
 	}
 	k, ok := findKey(topKeys, top)
 	if !ok {
 		return errAt(e.key, pathOf(e.segs[:1]),
-			"unknown key; remove it or fix its spelling (top-level keys are listen, signin_url, [user], [[account]] and [discover])")
+			"unknown key; remove it or fix its spelling (top-level keys are listen, signin_url, [user], [[account]], [[sso]] and [discover])")
 	}
 	if len(e.segs) > 1 {
 		return errAt(e.key, top, "must be a string like "+k.example+", not a table")
@@ -94,7 +97,14 @@ func (d *document) checkEntry(e entry) *Error {
 	return typeCheck(e, k, top)
 }
 
-// checkGroup checks an entry under [user], [[user]] or [[account]].
+// doubleBracket is what to write for the groups that are only ever arrays
+// of tables.
+var doubleBracket = map[string]string{
+	"account": "write [[account]] with double brackets, once before each account's keys",
+	"sso":     "write [[sso]] with double brackets, once before each Identity Center's keys",
+}
+
+// checkGroup checks an entry under [user], [[user]], [[account]] or [[sso]].
 func (d *document) checkGroup(e entry, group string, keys []key) *Error {
 	rest := e.segs[1:]
 	if len(rest) == 0 {
@@ -103,8 +113,8 @@ func (d *document) checkGroup(e entry, group string, keys []key) *Error {
 			return nil // its elements come as entries of their own
 		case group == "user" && (e.kind == unstable.Table || e.kind == unstable.InlineTable):
 			return nil
-		case group == "account":
-			return errAt(e.value, group, "write [[account]] with double brackets, once before each account's keys")
+		case doubleBracket[group] != "":
+			return errAt(e.value, group, doubleBracket[group])
 		}
 		return errAt(e.value, group, "must be a table: write [user] (or [[user]] for each of several users) on its own line, then its keys")
 	}
@@ -118,18 +128,36 @@ func (d *document) checkGroup(e entry, group string, keys []key) *Error {
 			}
 			return nil
 		}
-	} else if group == "account" {
-		return errAt(e.key, group, "write [[account]] with double brackets, once before each account's keys")
+	} else if doubleBracket[group] != "" {
+		return errAt(e.key, group, doubleBracket[group])
 	}
 	field := label + " " + pathOf(rest[:1])
 	k, ok := findKey(keys, rest[0].key)
 	if rest[0].index >= 0 || !ok {
 		return errAt(e.key, field, "unknown key; remove it or fix its spelling ("+group+" keys are "+keyNames(keys)+")")
 	}
+	if k.kind == unstable.Array {
+		return checkList(e, rest, field, k)
+	}
 	if len(rest) > 1 {
 		return errAt(e.key, field, "is a single value like "+k.example+", not a table")
 	}
 	return typeCheck(e, k, field)
+}
+
+// checkList checks a list of strings, or one of its elements; rest starts
+// at the list's key.
+func checkList(e entry, rest []segment, field string, k key) *Error {
+	like := "like " + k.name + " = " + k.example
+	switch {
+	case len(rest) == 1 && e.kind != unstable.Array:
+		return errAt(e.value, field, "must be a list of strings in quotes, "+like)
+	case len(rest) == 2 && rest[1].index >= 0 && e.kind != unstable.String:
+		return errAt(e.value, field, "must hold only strings in quotes, "+like)
+	case len(rest) > 2 || len(rest) == 2 && rest[1].index < 0:
+		return errAt(e.key, field, "is a list of strings, "+like)
+	}
+	return nil
 }
 
 func typeCheck(e entry, k key, field string) *Error {
@@ -160,7 +188,7 @@ func (d *document) label(group string, i int) string {
 
 // field names the value at segs for messages, like `account "production" id`.
 func (d *document) field(segs []segment) string {
-	if len(segs) < 2 || (segs[0].key != "user" && segs[0].key != "account") {
+	if len(segs) < 2 || (segs[0].key != "user" && segs[0].key != "account" && segs[0].key != "sso") {
 		return pathOf(segs)
 	}
 	label, rest := segs[0].key, segs[1:]

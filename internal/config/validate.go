@@ -13,12 +13,9 @@ import (
 
 // Read-only patterns for the values hopd passes on to AWS or to the shell.
 var (
-	accountNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	userNameRE    = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
-	roleRE        = regexp.MustCompile(`^[\w+=,.@-]+(/[\w+=,.@-]+)*$`)
-	regionRE      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	mfaSerialRE   = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) // STS's SerialNumber
+	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+	roleRE      = regexp.MustCompile(`^[\w+=,.@-]+(/[\w+=,.@-]+)*$`)
+	mfaSerialRE = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) // STS's SerialNumber
 )
 
 // STS's limits for GetSessionToken with an IAM user's keys.
@@ -39,6 +36,48 @@ type validator struct {
 func (v *validator) fail(path, field, format string, args ...any) {
 	at := v.d.where(path)
 	v.errs = append(v.errs, &Error{Line: at.line, Column: at.col, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// element is one table of an array of tables ([[account]], [[sso]]), for
+// the checks of its keys.
+type element struct {
+	v           *validator
+	base, label string // like `account[2]` and `account "production"`
+}
+
+func (v *validator) element(group string, i int) element {
+	return element{v, group + "[" + strconv.Itoa(i) + "]", v.d.label(group, i)}
+}
+
+func (e element) has(key string) bool { return e.v.d.has(e.base + "." + key) }
+
+// fail reports a problem with key, at the key when the table has it and
+// at the table when it is missing.
+func (e element) fail(key, format string, args ...any) {
+	path := e.base
+	if e.has(key) {
+		path += "." + key
+	}
+	e.v.fail(path, e.label+" "+key, format, args...)
+}
+
+// name checks the table's name, which follows the account-name rule and is
+// unique among the tables of its group; seen maps the names so far to
+// where they are. what and like are for messages: "the account",
+// "production".
+func (e element) name(name string, seen map[string]string, what, like string) {
+	switch {
+	case !e.has("name"):
+		e.fail("name", `missing; add name = "..." with a short lower-case name for %s, like %q`, what, like)
+	case !ValidAccountName(name):
+		e.fail("name", "%q is not a valid name; use up to 64 lower-case letters, digits, _ and -, starting with a letter or digit", name)
+	default:
+		if prev, dup := seen[name]; dup {
+			e.fail("name", "%s on line %d has the same name; give each a different name", what, e.v.d.where(prev).line)
+		} else {
+			seen[name] = e.base + ".name"
+		}
+	}
 }
 
 // first is the problem that comes first in the file.
@@ -66,6 +105,7 @@ func validate(d *document, r *raw) (*Config, *Error) {
 		v.signinURL(r.signinURL)
 	}
 	c.Users = v.users(r)
+	c.SSO = v.ssos(r)
 	c.Accounts = v.accounts(r, c.Users, listenPort)
 	v.consoleNames(r, c)
 	c.Discover = v.discover(r.discover, c.Users)
@@ -114,7 +154,9 @@ func (v *validator) signinURL(s string) {
 
 func (v *validator) users(r *raw) []User {
 	if len(r.users) == 0 {
-		v.fail("user", "user", `missing; add a [user] table naming the IAM user whose keys are in the keychain, like: [user] name = "michael"`)
+		if len(r.sso) == 0 {
+			v.fail("user", "user", `missing; add a [user] table naming the IAM user whose keys are in the keychain, like: [user] name = "michael", or an [[sso]] block to sign in with IAM Identity Center`)
+		}
 		return nil
 	}
 	users := make([]User, 0, len(r.users))
@@ -124,12 +166,12 @@ func (v *validator) users(r *raw) []User {
 		if !r.oneUser {
 			base, label = "user["+strconv.Itoa(i)+"]", v.d.label("user", i)
 		}
-		u := User{Name: fu.Name, MFASerial: fu.MFASerial, MFAProcess: fu.MFAProcess,
+		u := User{Name: fu.Name, Profile: fu.Profile, MFASerial: fu.MFASerial, MFAProcess: fu.MFAProcess,
 			Region: defaultRegion, SessionDuration: DefaultSessionDuration, Console: fu.Console}
 		switch {
 		case !v.d.has(base + ".name"):
 			v.fail(base, label+" name", `missing; add name = "..." with the IAM user's name, which is also the name of its keychain item`)
-		case !userNameRE.MatchString(fu.Name):
+		case !ValidUserName(fu.Name):
 			v.fail(base+".name", label+" name", "%q is not an IAM user name; use up to 64 letters, digits and +=,.@_-", fu.Name)
 		default:
 			// IAM user names are unique regardless of case.
@@ -138,6 +180,9 @@ func (v *validator) users(r *raw) []User {
 			} else {
 				seen[strings.ToLower(fu.Name)] = base + ".name"
 			}
+		}
+		if v.d.has(base + ".profile") {
+			v.profile(base, label, fu.Profile)
 		}
 		if v.d.has(base+".mfa_serial") && !mfaSerialRE.MatchString(fu.MFASerial) {
 			v.fail(base+".mfa_serial", label+" mfa_serial", "%q is not an MFA device; use its ARN, like \"arn:aws:iam::111111111111:mfa/michael\"", fu.MFASerial)
@@ -157,8 +202,26 @@ func (v *validator) users(r *raw) []User {
 	return users
 }
 
+// profile checks a user's profile and the keys it leaves no room for.
+func (v *validator) profile(base, label, name string) {
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		v.fail(base+".profile", label+" profile", "%q is not a profile name: it is empty or starts or ends with a space; give the name of a profile in ~/.aws/config, like \"michael-login\"", name)
+	case len(name) > 256 || strings.IndexFunc(name, isControl) >= 0:
+		v.fail(base+".profile", label+" profile", "is not a profile name: use up to 256 characters without control characters, like \"michael-login\"")
+	}
+	// The profile's own chain (its mfa_serial, SSO sign-in, credential
+	// process) decides how it signs in and for how long; hopd's settings
+	// for that would be silently ignored.
+	for _, k := range []string{"mfa_serial", "mfa_process", "session_duration"} {
+		if v.d.has(base + "." + k) {
+			v.fail(base+"."+k, label+" "+k, "cannot be used with profile: the profile's own settings decide how it signs in (mfa_serial and duration_seconds go in the profile), so remove %s here", k)
+		}
+	}
+}
+
 func (v *validator) region(path, field, s string) {
-	if !regionRE.MatchString(s) {
+	if !ValidRegion(s) {
 		v.fail(path, field, "%q is not an AWS region; use one like \"eu-west-1\"", s)
 	}
 }

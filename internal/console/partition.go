@@ -2,7 +2,6 @@ package console
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/hopd/hopd/internal/config"
 )
@@ -44,8 +43,6 @@ var partitions = map[string]Partition{
 // PartitionOf returns the partition a region belongs to.
 func PartitionOf(region string) Partition { return partitions[config.Partition(region)] }
 
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-
 // RegionError says that a region cannot be used for an account.
 type RegionError struct{ msg string }
 
@@ -57,7 +54,7 @@ func (e *RegionError) BadRequest() bool { return true }
 // CheckRegion makes sure region is a region name in the same partition as
 // home, the account's own region: credentials never cross partitions.
 func CheckRegion(region, home string) error {
-	if !regionRE.MatchString(region) {
+	if !config.ValidRegion(region) {
 		return &RegionError{fmt.Sprintf("%q is not an AWS region; use one like \"eu-west-1\"", region)}
 	}
 	if p, h := config.Partition(region), config.Partition(home); p != h {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hopd/hopd/internal/broker"
+	"github.com/hopd/hopd/internal/config"
 )
 
 // actionTimeout bounds what a button may take: STS, and AWS sign-in for
@@ -156,21 +157,9 @@ func (d *Dashboard) serveReload(ctx context.Context, w http.ResponseWriter, r *h
 	writeJSON(w, http.StatusOK, d.view())
 }
 
-// accountName mirrors the config's rule for names, which console users'
-// names (IAM user names) also meet in practice.
-func accountName(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_+=,.@", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
-}
+// accountName is the config's rule for account names, or an IAM user's
+// name: a user with console = true is reached by its name.
+func accountName(s string) bool { return config.ValidAccountName(s) || config.ValidUserName(s) }
 
 // sentence starts a message with a capital letter, for the page.
 func sentence(s string) string {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 	"time"
 
 	"github.com/hopd/hopd/internal/api"
@@ -30,8 +29,6 @@ type cache struct {
 	Accounts  []Account `json:"accounts"`
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
 // readCache reads the cache file. A missing file is an empty cache; a file
 // that is damaged or was written by another version is an error, and the
 // caller lists anew.
@@ -52,7 +49,7 @@ func readCache(path string) (cache, error) {
 	}
 	names, ids := map[string]bool{}, map[string]bool{}
 	for _, a := range c.Accounts {
-		if !nameRE.MatchString(a.Name) || !config.IsAccountID(a.ID) || names[a.Name] || ids[a.ID] {
+		if !config.ValidAccountName(a.Name) || !config.IsAccountID(a.ID) || names[a.Name] || ids[a.ID] {
 			return cache{}, fmt.Errorf("%s is damaged (account %q): hopd lists the accounts anew", path, a.Name)
 		}
 		names[a.Name], ids[a.ID] = true, true

@@ -36,7 +36,7 @@ func (f filter) keep(a Account) bool {
 	if f.ids[a.ID] {
 		return false
 	}
-	base := BaseName(a.AWSName, a.ID)
+	base := config.AccountNameFrom(a.AWSName, a.ID)
 	if f.names[strings.ToLower(a.AWSName)] || f.names[base] || a.Name != "" && f.names[a.Name] {
 		return false
 	}

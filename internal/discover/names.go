@@ -2,64 +2,16 @@ package discover
 
 import (
 	"sort"
-	"strings"
+
+	"github.com/hopd/hopd/internal/config"
 )
-
-// maxName is the longest account name hopd accepts.
-const maxName = 64
-
-// latin folds the accented letters of Western European names to ASCII, so
-// that "Société Générale" becomes "societe-generale" rather than
-// "soci-t-g-n-rale".
-var latin = strings.NewReplacer(
-	"à", "a", "á", "a", "â", "a", "ã", "a", "ä", "a", "å", "a", "æ", "ae",
-	"ç", "c", "è", "e", "é", "e", "ê", "e", "ë", "e",
-	"ì", "i", "í", "i", "î", "i", "ï", "i", "ñ", "n",
-	"ò", "o", "ó", "o", "ô", "o", "õ", "o", "ö", "o", "ø", "o", "œ", "oe",
-	"ù", "u", "ú", "u", "û", "u", "ü", "u", "ý", "y", "ÿ", "y", "ß", "ss",
-)
-
-// BaseName turns an account's name in AWS Organizations into a valid hopd
-// account name: lower case, letters and digits, runs of anything else as
-// one dash, at most 64 characters. A name with nothing usable becomes
-// "account-<id>".
-func BaseName(awsName, id string) string {
-	s := latin.Replace(strings.ToLower(awsName))
-	var b strings.Builder
-	dash := false
-	for _, r := range s {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			continue
-		}
-		dash = true
-	}
-	name := trim(b.String(), maxName)
-	if name == "" {
-		return "account-" + id
-	}
-	return name
-}
-
-// trim cuts s to at most n bytes (it is ASCII) without a dash at the end.
-func trim(s string, n int) string {
-	if len(s) > n {
-		s = s[:n]
-	}
-	return strings.TrimRight(s, "-")
-}
 
 // candidates are the names an account may get, best first: its base name,
 // then the base name with the last four digits of its id, then with all
 // twelve. Two accounts never share the last one.
 func candidates(awsName, id string) []string {
-	base := BaseName(awsName, id)
-	with := func(suffix string) string { return trim(base, maxName-1-len(suffix)) + "-" + suffix }
-	return []string{base, with(id[len(id)-4:]), with(id)}
+	base := config.AccountNameFrom(awsName, id)
+	return []string{base, config.NameWithSuffix(base, id[len(id)-4:]), config.NameWithSuffix(base, id)}
 }
 
 // assignNames names the accounts uniquely and deterministically. Names are

@@ -4,31 +4,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-)
 
-func TestBaseName(t *testing.T) {
-	tests := []struct{ aws, want string }{
-		{"Production", "production"},
-		{"Staging EU (Frankfurt)", "staging-eu-frankfurt"},
-		{"  Play_ground  ", "play-ground"},
-		{"Société Générale", "societe-generale"},
-		{"Straße", "strasse"},
-		{"ACME--Prod..", "acme-prod"},
-		{"123 Main", "123-main"},
-		{"日本", "account-222222222222"},
-		{"", "account-222222222222"},
-		{strings.Repeat("ab-", 40), strings.TrimRight(strings.Repeat("ab-", 40)[:64], "-")},
-	}
-	for _, tt := range tests {
-		got := BaseName(tt.aws, "222222222222")
-		if got != tt.want {
-			t.Errorf("BaseName(%q) = %q, want %q", tt.aws, got, tt.want)
-		}
-		if !nameRE.MatchString(got) {
-			t.Errorf("BaseName(%q) = %q is not a valid account name", tt.aws, got)
-		}
-	}
-}
+	"github.com/hopd/hopd/internal/config"
+)
 
 func names(as []Account) map[string]string {
 	m := map[string]string{}
@@ -88,7 +66,9 @@ func TestAssignNamesAreSticky(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
-	a := func(id, name string) Account { return Account{ID: id, AWSName: name, Name: BaseName(name, id)} }
+	a := func(id, name string) Account {
+		return Account{ID: id, AWSName: name, Name: config.AccountNameFrom(name, id)}
+	}
 	tests := []struct {
 		pattern string
 		exclude []string
@@ -114,20 +94,17 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-// FuzzBaseName: any AWS name becomes a valid account name, and names given
-// to accounts are unique.
-func FuzzBaseName(f *testing.F) {
+// FuzzAssignNames: whatever the accounts are called in AWS, the names
+// they get are valid and unique. (The naming itself is fuzzed in config.)
+func FuzzAssignNames(f *testing.F) {
 	for _, s := range []string{"Production", "Société Générale", "日本", "", "--", strings.Repeat("a", 100)} {
 		f.Add(s, s+"x")
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		if n := BaseName(a, "222222222222"); !nameRE.MatchString(n) {
-			t.Fatalf("BaseName(%q) = %q is not a valid name", a, n)
-		}
 		got := assignNames([]Account{{ID: "222222222222", AWSName: a}, {ID: "333333333333", AWSName: b}, {ID: "444444444444", AWSName: a}}, nil)
 		seen := map[string]bool{}
 		for _, acct := range got {
-			if seen[acct.Name] || !nameRE.MatchString(acct.Name) {
+			if seen[acct.Name] || !config.ValidAccountName(acct.Name) {
 				t.Fatalf("names %+v are not unique and valid", got)
 			}
 			seen[acct.Name] = true

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hopd/hopd/internal/broker"
+	"github.com/hopd/hopd/internal/config"
 )
 
 const (
@@ -20,7 +21,9 @@ func (s *Server) serveECS(w http.ResponseWriter, r *http.Request, name string) (
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return "ecs", "", methodNotAllowed(w, "GET")
 	}
-	if !validAccountName(name) {
+	// A name no account can have is unknown without asking the broker,
+	// and what gets logged is always a tame string.
+	if !config.ValidAccountName(name) {
 		return "ecs", "", writeError(w, http.StatusNotFound, "unknown_account", "there is no such account; `hopd accounts` lists them")
 	}
 	c, err := s.opts.Source.Credentials(r.Context(), name)
@@ -72,23 +75,6 @@ func (s *Server) writeSourceError(w http.ResponseWriter, r *http.Request, name s
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelError, "getting credentials failed", slog.String("account", name), slog.String("err", err.Error()))
 	return writeError(w, http.StatusInternalServerError, "internal", "hopd failed to get credentials for "+name+"; its log says why")
-}
-
-// validAccountName mirrors the config's name rule, so anything else is
-// known to be unknown without asking the broker, and what gets logged is
-// always a tame string.
-func validAccountName(s string) bool {
-	if len(s) == 0 || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '-' || c == '_') {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) int {
