@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/discover"
 	"github.com/hopd/hopd/internal/server"
@@ -77,7 +78,7 @@ func (d *daemon) sessionReady() bool {
 	d.mu.Unlock()
 	for _, u := range d.broker.Status().Users {
 		if u.Name == user {
-			return u.State == "ok"
+			return u.State == broker.UserOK
 		}
 	}
 	return false

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hopd/hopd/internal/autostart"
+	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/console"
 	"github.com/hopd/hopd/internal/tray"
@@ -131,7 +132,7 @@ func (d *daemon) trayDo(ctx context.Context, a tray.Action, quit context.CancelF
 	case tray.EnterMFA:
 		user := ""
 		for _, u := range d.broker.Status().Users {
-			if u.State == "needs-mfa" {
+			if u.State == broker.UserNeedsMFA {
 				user = u.Name
 				break
 			}

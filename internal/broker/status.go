@@ -43,14 +43,16 @@ func (b *Broker) userStatus(u *user, now time.Time) UserStatus {
 	us := UserStatus{Name: u.cfg.Name, MFA: u.cfg.MFASerial != "", LastError: u.lastErr}
 	switch {
 	case u.session != nil && u.session.Expiration.After(now):
-		us.State = "ok"
+		us.State = UserOK
 		us.SessionExpires = u.session.Expiration
 	case u.needMFA:
-		us.State = "needs-mfa"
+		us.State = UserNeedsMFA
+	case u.noKeys:
+		us.State = UserNoKeys
 	case u.lastErr != "":
-		us.State = "error"
+		us.State = UserError
 	default:
-		us.State = "no-session"
+		us.State = UserNoSession
 	}
 	return us
 }
@@ -69,15 +71,15 @@ func (b *Broker) accountStatus(a *account, now time.Time) AccountStatus {
 	c := a.creds.Load()
 	switch {
 	case a.inFlight:
-		as.State = "refreshing"
+		as.State = AccountRefreshing
 	case c != nil && c.Expiration.Sub(now) >= b.opts.Floor:
-		as.State = "fresh"
+		as.State = AccountFresh
 	case a.lastErr != "":
-		as.State = "error"
+		as.State = AccountError
 	case c != nil:
-		as.State = "expired"
+		as.State = AccountExpired
 	default:
-		as.State = "idle"
+		as.State = AccountIdle
 	}
 	if c != nil {
 		as.Expires = c.Expiration

@@ -93,7 +93,7 @@ func (d *Dashboard) serveMFA(ctx context.Context, w http.ResponseWriter, r *http
 	user := req.User
 	if user == "" {
 		for _, u := range d.opts.Source.Status().Users {
-			if u.MFA && u.State != "ok" {
+			if u.MFA && u.State != broker.UserOK {
 				user = u.Name
 				break
 			}

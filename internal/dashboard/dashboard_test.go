@@ -34,8 +34,8 @@ type source struct {
 func newSource() *source {
 	return &source{
 		status: broker.Status{
-			Users:    []broker.UserStatus{{Name: "michael", State: "needs-mfa", MFA: true}},
-			Accounts: []broker.AccountStatus{{Name: "production", ID: "222222222222", Role: "OrganizationAccountAccessRole", Region: "eu-west-1", Color: "#d13212", User: "michael", State: "error"}},
+			Users:    []broker.UserStatus{{Name: "michael", State: broker.UserNeedsMFA, MFA: true}},
+			Accounts: []broker.AccountStatus{{Name: "production", ID: "222222222222", Role: "OrganizationAccountAccessRole", Region: "eu-west-1", Color: "#d13212", User: "michael", State: broker.AccountError}},
 		},
 		changed: make(chan struct{}, 1),
 	}
@@ -54,7 +54,7 @@ func (s *source) SubmitMFA(_ context.Context, user, code string) error {
 	if code == s.refuse {
 		return fmt.Errorf("%w: the MFA code for user %s was not accepted: check the code (and mfa_serial) and try again", broker.ErrNeedMFA, user)
 	}
-	s.status.Users[0].State = "ok"
+	s.status.Users[0].State = broker.UserOK
 	return nil
 }
 
@@ -360,7 +360,7 @@ func TestActions(t *testing.T) {
 	}
 	w = post("/api/mfa", `{"code":"123456"}`) // no user: the one waiting
 	var v view
-	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &v) != nil || len(v.Users) != 1 || v.Users[0].State != "ok" || v.Users[0].NeedsCode {
+	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &v) != nil || len(v.Users) != 1 || v.Users[0].State != broker.UserOK || v.Users[0].NeedsCode {
 		t.Errorf("the right code: %d %s; want 200 with the new state", w.Code, w.Body)
 	}
 	if got := src.submitted(); strings.Join(got, ",") != "michael:111111,michael:123456" {
@@ -460,7 +460,7 @@ func TestStatusAndEvents(t *testing.T) {
 	waitEvent(`"needs-mfa"`, "the state")
 	time.Sleep(600 * time.Millisecond) // past both timeouts
 	src.mu.Lock()
-	src.status.Users[0].State = "ok"
+	src.status.Users[0].State = broker.UserOK
 	src.mu.Unlock()
 	src.changed <- struct{}{}
 	waitEvent(`"state":"ok"`, "the new state after a change")

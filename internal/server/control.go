@@ -118,7 +118,7 @@ func (s *Server) serveMFA(w http.ResponseWriter, r *http.Request) int {
 func (s *Server) defaultMFAUser() string {
 	users := s.opts.Source.Status().Users
 	for _, u := range users {
-		if u.State == "needs-mfa" {
+		if u.State == broker.UserNeedsMFA {
 			return u.Name
 		}
 	}

@@ -71,9 +71,9 @@ func newFakeSource() *fakeSource {
 			"broken": errors.New("internal detail: " + secretKey),
 		},
 		status: broker.Status{
-			Users: []broker.UserStatus{{Name: "alice", State: "ok"}, {Name: "bob", State: "needs-mfa", MFA: true}},
+			Users: []broker.UserStatus{{Name: "alice", State: broker.UserOK}, {Name: "bob", State: broker.UserNeedsMFA, MFA: true}},
 			Accounts: []broker.AccountStatus{
-				{Name: "production", ID: "222222222222", Role: config.DefaultRole, Region: "eu-west-1", State: "fresh"},
+				{Name: "production", ID: "222222222222", Role: config.DefaultRole, Region: "eu-west-1", State: broker.AccountFresh},
 			},
 		},
 	}
