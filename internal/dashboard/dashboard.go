@@ -64,7 +64,7 @@ type Dashboard struct {
 	clients  *clients
 	static   fs.FS
 	index    *template.Template
-	states   string // pageStates as JSON, for index.html
+	states   string        // pageStates as JSON, for index.html
 	streams  chan struct{} // a slot per open event stream
 
 	done      chan struct{} // closed by Close: event streams end
