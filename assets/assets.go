@@ -1,6 +1,6 @@
 // Package assets holds hopd's files that are built into the binary: the tray icons and the browser page.
 //
-// The icons are drawn by `go run ./assets/gen` (see internal/tray/icon) and
+// The icons are drawn by `go run ./internal/tray/icon/gen` (see internal/tray/icon) and
 // committed, so a build needs no drawing step.
 package assets
 
@@ -46,7 +46,7 @@ func read(name string) []byte {
 	data, err := files.ReadFile("tray/" + name)
 	if err != nil {
 		// The names are fixed and the files embedded: a miss is a build mistake.
-		panic(fmt.Sprintf("assets: no embedded icon %s: run go run ./assets/gen", name))
+		panic(fmt.Sprintf("assets: no embedded icon %s: run go run ./internal/tray/icon/gen", name))
 	}
 	return data
 }

@@ -152,17 +152,18 @@ func (h *hopd) served(name string) []byte {
 // tryServed is served for other goroutines than the benchmark's.
 func (h *hopd) tryServed(name string) ([]byte, error) {
 	c := &http.Client{Timeout: 10 * time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		status, body, err := get(c, h.ecs(name))
-		if err == nil && status == http.StatusOK {
-			return body, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("hopd does not serve %s: %d %s %v; its log:\n%s", name, status, body, err, h.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+	var (
+		status int
+		body   []byte
+		err    error
+	)
+	if testenv.Poll(30*time.Second, func() bool {
+		status, body, err = get(c, h.ecs(name))
+		return err == nil && status == http.StatusOK
+	}) {
+		return body, nil
 	}
+	return nil, fmt.Errorf("hopd does not serve %s: %d %s %v; its log:\n%s", name, status, body, err, h.Log())
 }
 
 // warmMoto returns the process's moto after one AssumeRole: moto loads its

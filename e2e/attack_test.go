@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/hopd/hopd/internal/api"
 )
 
 // attackPage is a hostile web page. It throws every request a page can
@@ -296,7 +297,7 @@ func TestBrowserAttacks(t *testing.T) {
 	if n := d.proxy.Count("GetSessionToken") - before.sessions; n != 0 {
 		t.Errorf("the attacks made %d GetSessionToken calls: an MFA code got through", n)
 	}
-	if got := d.userState(); got != "ok" {
+	if got := d.userState(); got != api.UserOK {
 		t.Errorf("after the attacks the user is %q; want ok, as before", got)
 	}
 	if n := strings.Count(log, `msg="config reloaded"`) - before.reloads; n != 0 {

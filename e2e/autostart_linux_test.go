@@ -173,13 +173,8 @@ func stopPid(t *testing.T, pid int) {
 		return
 	}
 	_ = syscall.Kill(pid, syscall.SIGTERM)
-	deadline := time.Now().Add(10 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Errorf("hopd (pid %d) did not exit within 10s of SIGTERM", pid)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testenv.Poll(10*time.Second, func() bool { return !alive(pid) }) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("hopd (pid %d) did not exit within 10s of SIGTERM", pid)
 	}
 }

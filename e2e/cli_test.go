@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/keychain"
 )
 
@@ -154,7 +155,7 @@ func TestMFA(t *testing.T) {
 	if !strings.Contains(string(r.body), "hopd mfa") {
 		t.Errorf("the 503 says %s; want it to say to run `hopd mfa`", r.shown())
 	}
-	if got := d.userState(); got != "needs-mfa" {
+	if got := d.userState(); got != api.UserNeedsMFA {
 		t.Errorf("hopd status --json says the user is %q; want needs-mfa", got)
 	}
 	if n := d.proxy.Count("GetSessionToken"); n != 0 {
@@ -171,7 +172,7 @@ func TestMFA(t *testing.T) {
 	if n := d.proxy.Count("GetSessionToken"); n != 1 {
 		t.Errorf("one MFA code made %d GetSessionToken calls; want 1", n)
 	}
-	if got := d.userState(); got != "ok" {
+	if got := d.userState(); got != api.UserOK {
 		t.Errorf("after hopd mfa, hopd status --json says the user is %q; want ok", got)
 	}
 
@@ -188,13 +189,13 @@ func TestMFA(t *testing.T) {
 }
 
 // userState is the state of the daemon's only user in `hopd status --json`.
-func (d *daemon) userState() string {
+func (d *daemon) userState() api.UserState {
 	d.t.Helper()
 	var st struct {
 		Broker struct {
 			Users []struct {
-				Name  string `json:"name"`
-				State string `json:"state"`
+				Name  string        `json:"name"`
+				State api.UserState `json:"state"`
 			} `json:"users"`
 		} `json:"broker"`
 	}

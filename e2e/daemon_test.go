@@ -549,17 +549,7 @@ func (d *daemon) waitIMDS(acct string) ecsCreds {
 // then fails with cond's last word on what is missing.
 func eventually(t *testing.T, within time.Duration, cond func() string) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		why := cond()
-		if why == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, why)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.EventuallyWhy(t, within, cond)
 }
 
 // assumedRoleARN is what moto's GetCallerIdentity says for credentials hopd

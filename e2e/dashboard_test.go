@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/testenv"
 )
 
@@ -73,18 +74,15 @@ func js[T any](t *testing.T, ctx context.Context, expr string) T {
 // while it polls (the login page moving on) only restarts the poll.
 func waitPage(t *testing.T, ctx context.Context, within time.Duration, cond, what string) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond,
-			chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			t.Fatalf("%s: not within %s (%v); the page shows:\n%s", what, within, err, text)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var err error
+	held := false
+	testenv.Poll(within, func() bool {
+		held, err = chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
+		return (err == nil && held) || ctx.Err() != nil
+	})
+	if err != nil || !held {
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		t.Fatalf("%s: not within %s (%v); the page shows:\n%s", what, within, err, text)
 	}
 }
 
@@ -132,10 +130,10 @@ func (d *daemon) dashboardConfig(f *federation, browsers map[string]opener) stri
 
 // pageAccount is an account as the page shows it.
 type pageAccount struct {
-	Name    string   `json:"name"`
-	State   string   `json:"state"`
-	Badge   string   `json:"badge"`
-	Clients []string `json:"clients"`
+	Name    string           `json:"name"`
+	State   api.AccountState `json:"state"`
+	Badge   string           `json:"badge"`
+	Clients []string         `json:"clients"`
 }
 
 const readAccounts = `Array.from(document.querySelectorAll('#accounts li.account'), li => ({
@@ -225,7 +223,7 @@ func TestDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, a := range d.accounts {
-		if i >= len(shown) || shown[i].Name != a.Name || shown[i].State == "fresh" || shown[i].Badge == "" {
+		if i >= len(shown) || shown[i].Name != a.Name || shown[i].State == api.AccountFresh || shown[i].Badge == "" {
 			t.Errorf("the page shows accounts %+v; want %s at %d, not fresh before the session, with its state", shown, a.Name, i)
 		}
 	}
@@ -244,7 +242,7 @@ func TestDashboard(t *testing.T) {
 	clickPage(t, ctx, "#mfa-submit")
 	waitPage(t, ctx, 20*time.Second, `document.getElementById('mfa-message').textContent.includes('not accepted')`,
 		"the page says the wrong code was not accepted")
-	if got := d.userState(); got != "needs-mfa" {
+	if got := d.userState(); got != api.UserNeedsMFA {
 		t.Errorf("after a wrong code the user is %q; want needs-mfa", got)
 	}
 	if n := d.proxy.Count("GetSessionToken"); n != 1 {
@@ -261,10 +259,10 @@ func TestDashboard(t *testing.T) {
 	clickPage(t, ctx, "#mfa-submit")
 	waitPage(t, ctx, 20*time.Second, `document.getElementById('mfa').hidden && document.getElementById('session').textContent.startsWith('Session valid until')`,
 		"the page shows the session after the right code")
-	if got := d.userState(); got != "ok" {
+	if got := d.userState(); got != api.UserOK {
 		t.Errorf("after the right code the user is %q; want ok", got)
 	}
-	waitPage(t, ctx, 20*time.Second, `document.querySelector('[data-account=production]').dataset.state === 'fresh'`,
+	waitPage(t, ctx, 20*time.Second, `document.querySelector('[data-account=production]').dataset.state === '`+string(api.AccountFresh)+`'`,
 		"production, which a client asked for, turns fresh on the page")
 
 	// The clients that fetch credentials appear, with their process on Linux.

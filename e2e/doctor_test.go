@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hopd/hopd/internal/testenv"
 )
 
 // finding is one line of `hopd doctor`: level, check, message.
@@ -145,14 +147,13 @@ func TestDoctor(t *testing.T) {
 	t.Run("bad config edit", func(t *testing.T) {
 		d.WriteConfig(d.config(d.accounts) + "\n[[account]]\nname = \"broken\"\nid = \"123\"\n")
 		var found map[string][]finding
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		// The daemon takes the edit in a moment; expect says what is wrong
+		// if it never does.
+		testenv.Poll(10*time.Second, func() bool {
 			found = doctor(t, 1)
-			if f := found["daemon"]; len(f) > 0 && f[0].level == "FAIL" || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			f := found["daemon"]
+			return len(f) > 0 && f[0].level == "FAIL"
+		})
 		expect(t, found, "config", "FAIL", d.Config+":", "12 digits")
 		expect(t, found, "daemon", "FAIL", "refused the last config edit", "12 digits")
 	})

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hopd/hopd/internal/testenv"
 )
 
 // 10,000 requests with random methods, paths, headers and bodies, and some
@@ -112,19 +114,13 @@ func settle(t *testing.T, d *daemon, pid int, base usage) usage {
 		return read()
 	}
 	var u usage
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	if !testenv.Poll(20*time.Second, func() bool {
 		u = read()
-		back := u.goroutines <= base.goroutines+2 && u.files <= base.files+2 && u.rssKB <= base.rssKB+16<<10
-		if back {
-			return u
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("20 s after the random requests hopd is at %s; its baseline was %s", u, base)
-			return u
-		}
-		time.Sleep(200 * time.Millisecond)
+		return u.goroutines <= base.goroutines+2 && u.files <= base.files+2 && u.rssKB <= base.rssKB+16<<10
+	}) {
+		t.Errorf("20 s after the random requests hopd is at %s; its baseline was %s", u, base)
 	}
+	return u
 }
 
 // procStatusKB reads a "Name:   123 kB" line of /proc/PID/status.

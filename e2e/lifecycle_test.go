@@ -18,6 +18,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hopd/hopd/internal/api"
+	"github.com/hopd/hopd/internal/testenv"
 )
 
 // One daemon per state directory: a second one names the first's pid and
@@ -213,24 +216,20 @@ func TestKillAndRestart(t *testing.T) {
 
 	d.proxy.Reset()
 	d.start()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	testenv.EventuallyWhy(t, 15*time.Second, func() string {
 		r := d.ecs("production")
 		if r.status == http.StatusOK {
-			break
+			return ""
 		}
 		if strings.Contains(string(r.body), "hopd mfa") {
 			t.Fatalf("after a restart within the session's lifetime hopd asks for MFA again: %d %s", r.status, r.shown())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the restarted hopd does not serve production within 15s: %d %s", r.status, r.shown())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return fmt.Sprintf("the restarted hopd does not serve production: %d %s", r.status, r.shown())
+	})
 	if n := d.proxy.Count("GetSessionToken"); n != 0 {
 		t.Errorf("the restarted hopd called GetSessionToken %d times; want 0: the session is cached", n)
 	}
-	if got := d.userState(); got != "ok" {
+	if got := d.userState(); got != api.UserOK {
 		t.Errorf("after the restart the user is %q; want ok", got)
 	}
 	if got := d.Token(); got != token {

@@ -5,6 +5,9 @@
 
 (() => {
   const csrf = document.querySelector('meta[name="hopd-csrf"]').content;
+  // hopd hands the page its list of states (internal/dashboard/states.go),
+  // so no state is spelled here: states.user.needsMfa is "needs-mfa".
+  const states = JSON.parse(document.querySelector('meta[name="hopd-states"]').content);
   const $ = (id) => document.getElementById(id);
 
   let view = null;       // the last status from hopd
@@ -41,14 +44,6 @@
     return left === 'expired' ? `expired at ${hhmm(t)}` : `expires at ${hhmm(t)} (${left})`;
   }
 
-  const stateLabel = {
-    fresh: 'fresh',
-    refreshing: 'refreshing…',
-    idle: 'not fetched yet',
-    expired: 'expired',
-    error: 'error',
-  };
-
   function sessionLine(v) {
     const line = $('session');
     line.classList.remove('needs');
@@ -58,9 +53,9 @@
       line.textContent = 'MFA code needed' + (v.users.length > 1 ? ` for ${waiting.map((u) => u.name).join(', ')}` : '');
       return;
     }
-    const parts = v.users.filter((u) => u.state === 'ok' && u.session_expires).map((u) =>
+    const parts = v.users.filter((u) => u.state === states.user.ok && u.session_expires).map((u) =>
       (v.users.length > 1 ? `${u.name}: ` : '') + `Session valid until ${hhmm(u.session_expires)} (${until(u.session_expires)})`);
-    const broken = v.users.filter((u) => u.state === 'error' || u.state === 'no-keys');
+    const broken = v.users.filter((u) => u.state === states.user.error || u.state === states.user.noKeys);
     if (broken.length) {
       line.textContent = broken.map((u) => `${u.name}: ${u.last_error || u.state}`).join(' · ');
       line.classList.add('needs');
@@ -105,7 +100,7 @@
     if (/^#[0-9a-f]{6}$/i.test(a.color)) stripe.style.backgroundColor = a.color;
     const badge = a.waiting_for_mfa ?
       el('span', {className: 'badge waiting', textContent: 'waiting for MFA code'}) :
-      el('span', {className: `badge ${a.state}`, textContent: stateLabel[a.state] || a.state});
+      el('span', {className: `badge ${a.state}`, textContent: states.accountLabel[a.state] || a.state});
     const state = el('div', {className: 'state'}, badge);
     if (a.expires) {
       state.append(el('span', {className: 'expires', textContent: expiresText(a.expires)}));
@@ -116,7 +111,7 @@
         el('h3', {className: 'name', textContent: a.name}),
         el('span', {className: 'meta', textContent: `${a.id} · ${a.role} · ${a.region}` + (a.imds_port ? ` · IMDS :${a.imds_port}` : '')})),
       state);
-    if (a.state === 'error' && a.last_error && !a.waiting_for_mfa) body.append(el('p', {className: 'error', textContent: a.last_error}));
+    if (a.state === states.account.error && a.last_error && !a.waiting_for_mfa) body.append(el('p', {className: 'error', textContent: a.last_error}));
     if (a.clients && a.clients.length) {
       body.append(el('ul', {className: 'clients', title: 'the last programs that fetched these credentials'}, ...a.clients.map(clientItem)));
     }

@@ -61,8 +61,8 @@ func printAccounts(w io.Writer, as []api.AccountStatus, now time.Time) {
 		if !a.Expires.IsZero() {
 			exp = fmt.Sprintf("%s (in %s)", a.Expires.Local().Format("15:04"), a.Expires.Sub(now).Round(time.Minute))
 		}
-		state := a.State
-		if a.LastError != "" && a.State == "error" {
+		state := string(a.State)
+		if a.LastError != "" && a.State == api.AccountError {
 			state += ": " + a.LastError
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.ID, a.Role, a.Region, state, exp)

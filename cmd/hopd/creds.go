@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/client"
 )
 
@@ -128,7 +129,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 				if !u.SessionExpires.IsZero() {
 					line += fmt.Sprintf(", session valid until %s", u.SessionExpires.Local().Format("Mon 15:04"))
 				}
-				if u.State == "needs-mfa" {
+				if u.State == api.UserNeedsMFA {
 					line += " (run `hopd mfa`)"
 				}
 				if u.LastError != "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/console"
 	"github.com/hopd/hopd/internal/dashboard"
@@ -128,7 +129,7 @@ func (d *daemon) announceMFA(ctx context.Context) {
 	waiting := map[string]bool{}
 	for {
 		for _, u := range d.broker.Status().Users {
-			need := u.State == "needs-mfa"
+			need := u.State == api.UserNeedsMFA
 			if need && !waiting[u.Name] {
 				err := n.Show(ctx, notify.Notification{
 					Title: "hopd needs an MFA code",

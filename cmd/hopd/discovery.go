@@ -77,7 +77,7 @@ func (d *daemon) sessionReady() bool {
 	d.mu.Unlock()
 	for _, u := range d.broker.Status().Users {
 		if u.Name == user {
-			return u.State == "ok"
+			return u.State == api.UserOK
 		}
 	}
 	return false

@@ -131,7 +131,7 @@ func (d *daemon) trayDo(ctx context.Context, a tray.Action, quit context.CancelF
 	case tray.EnterMFA:
 		user := ""
 		for _, u := range d.broker.Status().Users {
-			if u.State == "needs-mfa" {
+			if u.State == api.UserNeedsMFA {
 				user = u.Name
 				break
 			}

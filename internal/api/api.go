@@ -2,8 +2,9 @@
 //
 // The daemon (internal/server), the CLI's client and the doctor all import
 // it, so it imports nothing of hopd's own: a client that only talks to a
-// daemon must not pull in the broker or the server. States are plain
-// strings here; the broker's own types name their values.
+// daemon must not pull in the broker or the server. The states of users and
+// accounts live here too (states.go), since they are part of the wire; the
+// broker produces them.
 package api
 
 import "time"
@@ -49,7 +50,7 @@ type BrokerStatus struct {
 // UserStatus is the state of one IAM user's session.
 type UserStatus struct {
 	Name           string    `json:"name"`
-	State          string    `json:"state"` // "ok", "no-session", "needs-mfa", "no-keys", "error"
+	State          UserState `json:"state"`
 	SessionExpires time.Time `json:"session_expires,omitzero"`
 	MFA            bool      `json:"mfa"`
 	LastError      string    `json:"last_error,omitempty"`
@@ -58,18 +59,18 @@ type UserStatus struct {
 // AccountStatus is the state of one account's role credentials; GET
 // /v1/accounts answers a list of them.
 type AccountStatus struct {
-	Name      string    `json:"name"`
-	ID        string    `json:"id"`
-	Role      string    `json:"role"`
-	Region    string    `json:"region"`
-	Color     string    `json:"color"`
-	User      string    `json:"user"`
-	IMDSPort  int       `json:"imds_port,omitempty"`
-	State     string    `json:"state"` // "fresh", "refreshing", "idle", "error"
-	Expires   time.Time `json:"expires,omitzero"`
-	LastUsed  time.Time `json:"last_used,omitzero"`
-	LastError string    `json:"last_error,omitempty"`
-	Refreshes int       `json:"refreshes"`
+	Name      string       `json:"name"`
+	ID        string       `json:"id"`
+	Role      string       `json:"role"`
+	Region    string       `json:"region"`
+	Color     string       `json:"color"`
+	User      string       `json:"user"`
+	IMDSPort  int          `json:"imds_port,omitempty"`
+	State     AccountState `json:"state"`
+	Expires   time.Time    `json:"expires,omitzero"`
+	LastUsed  time.Time    `json:"last_used,omitzero"`
+	LastError string       `json:"last_error,omitempty"`
+	Refreshes int          `json:"refreshes"`
 }
 
 // MFARequest is the body of POST /v1/mfa. User "" means the user waiting

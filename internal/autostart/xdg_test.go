@@ -58,15 +58,8 @@ func TestDesktopEntryValidatesAndRuns(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gio launch %s: %v\n%s\nthe entry:\n%s", path, err, b, readFile(t, path))
 	}
-	deadline := time.Now().Add(10 * time.Second)
 	var got []byte
-	for time.Now().Before(deadline) {
-		if got, err = os.ReadFile(out); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
+	if !testenv.Poll(10*time.Second, func() bool { got, err = os.ReadFile(out); return err == nil }) {
 		t.Fatalf("gio launched the entry but the program never ran: %v", err)
 	}
 	if lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n"); !slices.Equal(lines, want[1:]) {

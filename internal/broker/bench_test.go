@@ -8,8 +8,7 @@ import (
 // BenchmarkCredentialsCached measures the broker's part of serving cached
 // credentials: a map load, two atomics and a clock read.
 func BenchmarkCredentialsCached(b *testing.B) {
-	_, _, f := stsEnv(b)
-	br := newBroker(b, testConfig(b, threeAccounts), newMemKeys("michael"), f, nil)
+	br := newBroker(b, testConfig(b, threeAccounts), newMemKeys("michael"), newFakeSTS(), nil)
 	ctx := context.Background()
 	if _, err := br.Credentials(ctx, "production"); err != nil {
 		b.Fatal(err)

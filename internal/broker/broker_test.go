@@ -5,22 +5,23 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/keychain"
-	"github.com/hopd/hopd/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// The user's long-lived keys, as the fake STS knows them.
+const (
+	testKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+)
 
 // memKeys is an in-memory KeyStore: the broker's tests are about STS, and
 // the keychain has its own tests against a real Secret Service.
@@ -33,7 +34,7 @@ type memKeys struct {
 func newMemKeys(users ...string) *memKeys {
 	m := &memKeys{keys: map[string]keychain.Keys{}, sessions: map[string]keychain.Session{}}
 	for _, u := range users {
-		m.keys[u] = keychain.Keys{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+		m.keys[u] = keychain.Keys{AccessKeyID: testKeyID, SecretAccessKey: testSecret}
 	}
 	return m
 }
@@ -43,9 +44,15 @@ func (m *memKeys) Keys(u string) (keychain.Keys, error) {
 	defer m.mu.Unlock()
 	k, ok := m.keys[u]
 	if !ok {
-		return k, keychain.ErrNotFound
+		return k, &notFound{"no keys stored for user " + u}
 	}
 	return k, nil
+}
+
+func (m *memKeys) setKeys(u string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.keys[u] = keychain.Keys{AccessKeyID: testKeyID, SecretAccessKey: testSecret}
 }
 
 func (m *memKeys) Session(u string) (keychain.Session, error) {
@@ -72,11 +79,11 @@ func (m *memKeys) DeleteSession(u string) error {
 	return nil
 }
 
-// clock is a wall clock that tests can move forward, as sleep does.
-type clock struct{ offset atomic.Int64 }
+// notFound is a missing item with a sentence, as the keychain returns.
+type notFound struct{ msg string }
 
-func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+func (e *notFound) Error() string        { return e.msg }
+func (e *notFound) Is(target error) bool { return target == keychain.ErrNotFound }
 
 func testConfig(t testing.TB, src string) *config.Config {
 	t.Helper()
@@ -107,24 +114,12 @@ id = "444444444444"
 role = "Admin"
 `
 
-// stsEnv starts moto behind a counting proxy and returns an STS factory
-// pointed at the proxy.
-func stsEnv(t testing.TB) (*testenv.Moto, *testenv.STSProxy, broker.STSFactory) {
+func newBroker(t testing.TB, cfg *config.Config, keys broker.KeyStore, f *fakeSTS, mod func(*broker.Options)) *broker.Broker {
 	t.Helper()
-	moto := testenv.SharedMoto(t)
-	proxy := testenv.CountingProxy(t, moto.URL)
-	t.Setenv("AWS_ENDPOINT_URL", proxy.URL)
-	// moto loads its STS backend on the first call, which can take seconds
-	// on a busy machine; warm it up behind the proxy's back.
-	callerARN(t, moto.URL, broker.Creds{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "x"})
-	return moto, proxy, broker.NewSTSFactory()
-}
-
-func newBroker(t testing.TB, cfg *config.Config, keys broker.KeyStore, f broker.STSFactory, mod func(*broker.Options)) *broker.Broker {
-	t.Helper()
-	// Tests not about latency wait long for STS, so a busy machine does not
-	// fail them; tests about latency set Wait to zero for the default.
-	opts := broker.Options{Keys: keys, STS: f, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Wait: 20 * time.Second}
+	opts := broker.Options{Keys: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if f != nil {
+		opts.STS = f.factory()
+	}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -133,199 +128,211 @@ func newBroker(t testing.TB, cfg *config.Config, keys broker.KeyStore, f broker.
 	return b
 }
 
-// callerARN asks STS who the credentials belong to.
-func callerARN(t testing.TB, endpoint string, c broker.Creds) string {
+// advance lets d pass on the bubble's clock, and everything due by then
+// (timers, the refreshes they start) happen.
+func advance(d time.Duration) {
+	<-time.After(d)
+	synctest.Wait()
+}
+
+func accountStatus(t *testing.T, b *broker.Broker, name string) broker.AccountStatus {
 	t.Helper()
-	client := sts.New(sts.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
-	})
-	out, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-	if err != nil {
-		t.Fatalf("GetCallerIdentity: %v", err)
+	for _, a := range b.Status().Accounts {
+		if a.Name == name {
+			return a
+		}
 	}
-	return aws.ToString(out.Arn)
+	t.Fatalf("Status lists no account %s", name)
+	return broker.AccountStatus{}
+}
+
+func userState(b *broker.Broker, name string) api.UserState {
+	for _, u := range b.Status().Users {
+		if u.Name == name {
+			return u.State
+		}
+	}
+	return ""
 }
 
 func TestCredentialsAssumeTheAccountsRole(t *testing.T) {
-	moto, proxy, f := stsEnv(t)
-	b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, nil)
-	tests := []struct{ account, wantARN string }{
-		{"production", "arn:aws:sts::222222222222:assumed-role/OrganizationAccountAccessRole/hopd-michael"},
-		{"staging", "arn:aws:sts::333333333333:assumed-role/OrganizationAccountAccessRole/hopd-michael"},
-		{"playground", "arn:aws:sts::444444444444:assumed-role/Admin/hopd-michael"},
-	}
-	for _, tt := range tests {
-		c, err := b.Credentials(context.Background(), tt.account)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.account, err)
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSTS()
+		b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, nil)
+		tests := []struct{ account, roleARN, region string }{
+			{"production", "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", "us-east-1"},
+			{"staging", "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", "eu-west-1"},
+			{"playground", "arn:aws:iam::444444444444:role/Admin", "us-east-1"},
 		}
-		if left := time.Until(c.Expiration); left < 55*time.Minute {
-			t.Errorf("%s: credentials expire in %s, want about an hour", tt.account, left)
+		for _, tt := range tests {
+			c, err := b.Credentials(context.Background(), tt.account)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.account, err)
+			}
+			if left := time.Until(c.Expiration); left != time.Hour {
+				t.Errorf("%s: credentials expire in %s, want the hour asked for", tt.account, left)
+			}
+			got, ok := f.Issued(c.AccessKeyID)
+			if !ok {
+				t.Fatalf("%s: STS never issued key %s", tt.account, c.AccessKeyID)
+			}
+			if got.roleARN != tt.roleARN || c.RoleARN != tt.roleARN || got.sessionName != "hopd-michael" || got.region != tt.region {
+				t.Errorf("%s: assumed %+v (creds for %s), want %s as hopd-michael in %s", tt.account, got, c.RoleARN, tt.roleARN, tt.region)
+			}
+			if !strings.HasPrefix(got.signedWith, "ASIASESSION") {
+				t.Errorf("%s: AssumeRole was signed with %s, want the user's session", tt.account, got.signedWith)
+			}
 		}
-		if got := callerARN(t, moto.URL, c); got != tt.wantARN {
-			t.Errorf("%s: caller is %s, want %s", tt.account, got, tt.wantARN)
+		if n := f.Count("GetSessionToken"); n != 1 {
+			t.Errorf("GetSessionToken called %d times for 3 accounts, want 1", n)
 		}
-	}
-	if n := proxy.Count("GetSessionToken"); n != 1 {
-		t.Errorf("GetSessionToken called %d times for 3 accounts, want 1", n)
-	}
-	if n := proxy.Count("AssumeRole"); n != 3 {
-		t.Errorf("AssumeRole called %d times, want 3", n)
-	}
-	// Cached: no more STS calls.
-	for range 10 {
-		if _, err := b.Credentials(context.Background(), "production"); err != nil {
-			t.Fatal(err)
+		if n := f.Count("AssumeRole"); n != 3 {
+			t.Errorf("AssumeRole called %d times, want 3", n)
 		}
-	}
-	if n := proxy.Count("AssumeRole"); n != 3 {
-		t.Errorf("AssumeRole called %d times after cached requests, want 3", n)
-	}
-}
-
-// eventually returns an account's credentials once the fetch lands: with the
-// default Wait a first request on a busy machine may be told to retry.
-func eventually(t *testing.T, b *broker.Broker, account string) broker.Creds {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := b.Credentials(context.Background(), account)
-		if err == nil {
-			return c
+		// Cached: no more STS calls.
+		for range 10 {
+			if _, err := b.Credentials(context.Background(), "production"); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if !errors.Is(err, context.DeadlineExceeded) || time.Now().After(deadline) {
-			t.Fatalf("%s: %v", account, err)
+		if n := f.Count("AssumeRole"); n != 3 {
+			t.Errorf("AssumeRole called %d times after cached requests, want 3", n)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	})
 }
 
 func TestUnknownAccount(t *testing.T) {
-	b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), nil, nil)
+	b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), newFakeSTS(), nil)
 	if _, err := b.Credentials(context.Background(), "nope"); !errors.Is(err, broker.ErrUnknownAccount) {
 		t.Fatalf("err = %v, want ErrUnknownAccount", err)
 	}
 }
 
 func TestConcurrentColdRequestsMakeOneAssumeRole(t *testing.T) {
-	_, proxy, f := stsEnv(t)
-	b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, nil)
-	// Slow STS down so every request arrives while the first call is out.
-	proxy.SetDelay(300 * time.Millisecond)
-	const n = 500
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	keys := make(chan string, n)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := b.Credentials(context.Background(), "staging")
-			errs <- err
-			keys <- c.AccessKeyID
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	close(keys)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSTS()
+		b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, func(o *broker.Options) { o.Wait = time.Second })
+		// A slow STS: every request arrives while the first call is out.
+		f.SetDelay(300 * time.Millisecond)
+		const n = 500
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		keys := make(chan string, n)
+		for range n {
+			wg.Go(func() {
+				c, err := b.Credentials(context.Background(), "staging")
+				errs <- err
+				keys <- c.AccessKeyID
+			})
 		}
-	}
-	first := <-keys
-	for k := range keys {
-		if k != first {
-			t.Fatal("concurrent requests got different credentials")
+		wg.Wait()
+		close(errs)
+		close(keys)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if got := proxy.Count("AssumeRole"); got != 1 {
-		t.Errorf("%d concurrent requests made %d AssumeRole calls, want 1", n, got)
-	}
+		first := <-keys
+		for k := range keys {
+			if k != first {
+				t.Fatal("concurrent requests got different credentials")
+			}
+		}
+		if got := f.Count("AssumeRole"); got != 1 {
+			t.Errorf("%d concurrent requests made %d AssumeRole calls, want 1", n, got)
+		}
+	})
 }
 
 func TestOutageServesCachedThenFailsFastThenRecovers(t *testing.T) {
-	_, proxy, f := stsEnv(t)
-	clk := &clock{}
-	// The default Wait: this test is about how fast a failure is answered.
-	b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, func(o *broker.Options) { o.Now = clk.Now; o.Wait = 0 })
-	// STS lives on the test's clock too: credentials it gives after the
-	// clock moved must not look 35 minutes old.
-	proxy.SetExpiry(func(e time.Time) time.Time { return e.Add(time.Duration(clk.offset.Load())) })
-	ctx := context.Background()
-	cached := eventually(t, b, "production")
-
-	proxy.SetDown(true)
-	clk.Advance(29 * time.Minute) // 31 min left: in the refresh window, above the floor
-	got, err := b.Credentials(ctx, "production")
-	if err != nil {
-		t.Fatalf("during the outage with valid cached credentials: %v", err)
-	}
-	if got.AccessKeyID != cached.AccessKeyID {
-		t.Fatal("during the outage the broker served other credentials than the cached ones")
-	}
-
-	clk.Advance(6 * time.Minute) // 25 min left: under the floor
-	start := time.Now()
-	_, err = b.Credentials(ctx, "production")
-	elapsed := time.Since(start)
-	var ue *broker.UnavailableError
-	if !errors.As(err, &ue) {
-		t.Fatalf("under the floor during the outage: err = %v, want *UnavailableError", err)
-	}
-	if elapsed > time.Second {
-		t.Errorf("the failing request took %s; SDK IMDS clients give up after about 1s", elapsed)
-	}
-	t.Logf("outage answer after %s: %v", elapsed.Round(time.Millisecond), err)
-
-	proxy.SetDown(false)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got, err = b.Credentials(ctx, "production")
-		if err == nil || time.Now().After(deadline) {
-			break
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSTS()
+		// The default Wait: this test is about how fast a failure is answered.
+		b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, nil)
+		ctx := context.Background()
+		cached, err := b.Credentials(ctx, "production")
+		if err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Millisecond) // a refresh started during the outage may still be finishing
-	}
-	if err != nil {
-		t.Fatalf("after STS came back: %v", err)
-	}
-	if got.AccessKeyID == cached.AccessKeyID {
-		t.Error("after STS came back the broker still served the old credentials")
-	}
-	if !got.Expiration.After(cached.Expiration) {
-		t.Errorf("after STS came back the credentials expire at %s, not after the old ones (%s)", got.Expiration, cached.Expiration)
-	}
+
+		f.SetDown(true)
+		advance(29 * time.Minute) // 31 min left: in the refresh window, above the floor
+		if n := f.Count("AssumeRole"); n < 2 {
+			t.Errorf("%d AssumeRole calls by 29 min; want the background refresh at 28 min to have tried", n)
+		}
+		got, err := b.Credentials(ctx, "production")
+		if err != nil {
+			t.Fatalf("during the outage with valid cached credentials: %v", err)
+		}
+		if got.AccessKeyID != cached.AccessKeyID {
+			t.Fatal("during the outage the broker served other credentials than the cached ones")
+		}
+
+		advance(6 * time.Minute) // 25 min left: under the floor
+		start := time.Now()
+		_, err = b.Credentials(ctx, "production")
+		elapsed := time.Since(start)
+		if _, ok := errors.AsType[*broker.UnavailableError](err); !ok {
+			t.Fatalf("under the floor during the outage: err = %v, want *UnavailableError", err)
+		}
+		if elapsed >= time.Second {
+			t.Errorf("the failing request took %s; SDK IMDS clients give up after about 1s", elapsed)
+		}
+		if s := accountStatus(t, b, "production"); s.State != api.AccountError || !strings.Contains(s.LastError, "cannot reach STS") {
+			t.Errorf("during the outage the account is %s (%q), want error naming STS", s.State, s.LastError)
+		}
+
+		// Nobody asks: the backoff, at most 5 min, brings the account back.
+		f.SetDown(false)
+		advance(5 * time.Minute)
+		s := accountStatus(t, b, "production")
+		if s.State != api.AccountFresh {
+			t.Fatalf("5 min after STS came back the account is %s (%q), want fresh", s.State, s.LastError)
+		}
+		before := f.Count("AssumeRole")
+		got, err = b.Credentials(ctx, "production")
+		if err != nil {
+			t.Fatalf("after STS came back: %v", err)
+		}
+		if got.AccessKeyID == cached.AccessKeyID || !got.Expiration.After(cached.Expiration) {
+			t.Errorf("after STS came back the broker serves %s expiring %s; want new credentials, after %s", got.AccessKeyID, got.Expiration, cached.Expiration)
+		}
+		if n := f.Count("AssumeRole"); n != before {
+			t.Errorf("the request after recovery called STS (%d AssumeRole, %d before); the background retry had fetched", n, before)
+		}
+	})
 }
 
 func TestSlowSTSAnswersFast(t *testing.T) {
-	_, proxy, f := stsEnv(t)
-	b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, func(o *broker.Options) { o.Wait = 0 })
-	proxy.SetDelay(2 * time.Second)
-	start := time.Now()
-	_, err := b.Credentials(context.Background(), "production")
-	if elapsed := time.Since(start); elapsed > time.Second {
-		t.Errorf("a request waiting on a slow STS took %s, want under 1s", elapsed)
-	}
-	var ue *broker.UnavailableError
-	if !errors.As(err, &ue) {
-		t.Fatalf("err = %v, want *UnavailableError", err)
-	}
-	// The fetch went on in the background; once it lands the cache answers.
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err = b.Credentials(context.Background(), "production"); err == nil {
-			return
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSTS()
+		b := newBroker(t, testConfig(t, threeAccounts), newMemKeys("michael"), f, nil)
+		f.SetDelay(2 * time.Second)
+		start := time.Now()
+		_, err := b.Credentials(context.Background(), "production")
+		if elapsed := time.Since(start); elapsed != 900*time.Millisecond {
+			t.Errorf("a request waiting on a slow STS took %s, want the default Wait of 900ms", elapsed)
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("credentials never arrived from the slow STS: %v", err)
+		if _, ok := errors.AsType[*broker.UnavailableError](err); !ok || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want *UnavailableError saying STS has not answered", err)
+		}
+		if s := accountStatus(t, b, "production"); s.State != api.AccountRefreshing {
+			t.Errorf("while STS is slow the account is %s, want refreshing", s.State)
+		}
+		// The fetch goes on in the background; once it lands the cache answers.
+		advance(2 * time.Second)
+		if _, err := b.Credentials(context.Background(), "production"); err != nil {
+			t.Fatalf("credentials never arrived from the slow STS: %v", err)
+		}
+		if n := f.Count("AssumeRole"); n != 1 {
+			t.Errorf("AssumeRole called %d times, want 1: the request that gave up did not cancel the fetch", n)
+		}
+	})
 }
 
 func TestSessionIsCachedAcrossRestarts(t *testing.T) {
-	_, proxy, f := stsEnv(t)
+	f := newFakeSTS()
 	keys := newMemKeys("michael")
 	cfg := testConfig(t, threeAccounts)
 	b1 := newBroker(t, cfg, keys, f, nil)
@@ -334,23 +341,43 @@ func TestSessionIsCachedAcrossRestarts(t *testing.T) {
 	}
 	b1.Close()
 	b2 := newBroker(t, cfg, keys, f, nil)
+	if s := userState(b2, "michael"); s != api.UserOK {
+		t.Errorf("after a restart the user is %s before any request, want ok from the cached session", s)
+	}
 	if _, err := b2.Credentials(context.Background(), "staging"); err != nil {
 		t.Fatal(err)
 	}
-	if n := proxy.Count("GetSessionToken"); n != 1 {
+	if n := f.Count("GetSessionToken"); n != 1 {
 		t.Errorf("GetSessionToken called %d times across a restart, want 1", n)
 	}
 }
 
 func TestNoKeysSaysHowToStoreThem(t *testing.T) {
-	_, _, f := stsEnv(t)
-	b := newBroker(t, testConfig(t, threeAccounts), newMemKeys(), f, nil)
-	_, err := b.Credentials(context.Background(), "production")
-	var ue *broker.UnavailableError
-	if !errors.As(err, &ue) {
-		t.Fatalf("err = %v, want *UnavailableError", err)
-	}
-	if !errors.Is(err, keychain.ErrNotFound) {
-		t.Errorf("err = %v, want it to wrap keychain.ErrNotFound", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSTS()
+		keys := newMemKeys()
+		b := newBroker(t, testConfig(t, threeAccounts), keys, f, nil)
+		if s := userState(b, "michael"); s != api.UserNoSession {
+			t.Errorf("before any request the user is %s, want no-session", s)
+		}
+		_, err := b.Credentials(context.Background(), "production")
+		if _, ok := errors.AsType[*broker.UnavailableError](err); !ok || !errors.Is(err, keychain.ErrNotFound) {
+			t.Fatalf("err = %v, want *UnavailableError wrapping keychain.ErrNotFound", err)
+		}
+		if s := userState(b, "michael"); s != api.UserNoKeys {
+			t.Errorf("without keys the user is %s, want no-keys", s)
+		}
+		if n := f.Count("GetSessionToken"); n != 0 {
+			t.Errorf("GetSessionToken called %d times without keys", n)
+		}
+
+		keys.setKeys("michael")
+		advance(time.Second) // past the retry gap
+		if _, err := b.Credentials(context.Background(), "production"); err != nil {
+			t.Fatalf("once keys are stored: %v", err)
+		}
+		if s := userState(b, "michael"); s != api.UserOK {
+			t.Errorf("once keys are stored the user is %s, want ok", s)
+		}
+	})
 }

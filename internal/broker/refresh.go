@@ -173,8 +173,10 @@ func (b *Broker) backgroundRefresh(a *account) {
 	})
 }
 
-// backoff grows from ~5 s to ~5 min with full jitter, so a fleet of hopds
-// coming back from an outage does not hit STS in step.
+// backoff grows from ~5 s to ~5 min with equal jitter (half the step fixed,
+// half random), so a fleet of hopds coming back from an outage does not hit
+// STS in step. Full jitter would spread them wider but could retry at once,
+// and a single hopd gains nothing from that.
 func backoff(failures int) time.Duration {
 	d := 5 * time.Second << min(failures-1, 6)
 	if d > 5*time.Minute {

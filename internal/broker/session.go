@@ -32,6 +32,7 @@ type user struct {
 	session    *keychain.Session
 	loaded     bool // the keychain's cached session was looked at
 	needMFA    bool
+	noKeys     bool // the keychain had no keys for the user at the last try
 	lastErr    string
 	mfaProcAt  time.Time
 	mfaProcErr error
@@ -115,8 +116,12 @@ func (b *Broker) loadSession(u *user) error {
 // caches the session in the keychain. u.mu must be held.
 func (b *Broker) startSession(ctx context.Context, u *user, in *sts.GetSessionTokenInput) error {
 	keys, err := b.keys.Keys(u.cfg.Name)
+	// Missing keys are a state of their own: unlike a failing STS, only a
+	// person storing them (`hopd keys set`) makes the user work again.
+	u.noKeys = errors.Is(err, keychain.ErrNotFound)
 	if err != nil {
 		u.lastErr = err.Error()
+		b.notify()
 		return err
 	}
 	client := b.newSTS(u.cfg.Region, aws.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey})

@@ -1,6 +1,10 @@
 package broker
 
-import "time"
+import (
+	"time"
+
+	"github.com/hopd/hopd/internal/api"
+)
 
 // Status returns a snapshot of every user's session and every account's
 // credentials, in config order. It holds no secrets.
@@ -43,14 +47,16 @@ func (b *Broker) userStatus(u *user, now time.Time) UserStatus {
 	us := UserStatus{Name: u.cfg.Name, MFA: u.cfg.MFASerial != "", LastError: u.lastErr}
 	switch {
 	case u.session != nil && u.session.Expiration.After(now):
-		us.State = "ok"
+		us.State = api.UserOK
 		us.SessionExpires = u.session.Expiration
 	case u.needMFA:
-		us.State = "needs-mfa"
+		us.State = api.UserNeedsMFA
+	case u.noKeys:
+		us.State = api.UserNoKeys
 	case u.lastErr != "":
-		us.State = "error"
+		us.State = api.UserError
 	default:
-		us.State = "no-session"
+		us.State = api.UserNoSession
 	}
 	return us
 }
@@ -69,15 +75,15 @@ func (b *Broker) accountStatus(a *account, now time.Time) AccountStatus {
 	c := a.creds.Load()
 	switch {
 	case a.inFlight:
-		as.State = "refreshing"
+		as.State = api.AccountRefreshing
 	case c != nil && c.Expiration.Sub(now) >= b.opts.Floor:
-		as.State = "fresh"
+		as.State = api.AccountFresh
 	case a.lastErr != "":
-		as.State = "error"
+		as.State = api.AccountError
 	case c != nil:
-		as.State = "expired"
+		as.State = api.AccountExpired
 	default:
-		as.State = "idle"
+		as.State = api.AccountIdle
 	}
 	if c != nil {
 		as.Expires = c.Expiration

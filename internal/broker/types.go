@@ -3,6 +3,8 @@ package broker
 import (
 	"errors"
 	"time"
+
+	"github.com/hopd/hopd/internal/api"
 )
 
 // Creds are temporary credentials for one account's role.
@@ -45,25 +47,25 @@ type Status struct {
 
 // UserStatus is the state of one IAM user's session.
 type UserStatus struct {
-	Name           string    `json:"name"`
-	State          string    `json:"state"` // "ok", "no-session", "needs-mfa", "no-keys", "error"
-	SessionExpires time.Time `json:"session_expires,omitzero"`
-	MFA            bool      `json:"mfa"`
-	LastError      string    `json:"last_error,omitempty"`
+	Name           string        `json:"name"`
+	State          api.UserState `json:"state"`
+	SessionExpires time.Time     `json:"session_expires,omitzero"`
+	MFA            bool          `json:"mfa"`
+	LastError      string        `json:"last_error,omitempty"`
 }
 
 // AccountStatus is the state of one account's role credentials.
 type AccountStatus struct {
-	Name      string    `json:"name"`
-	ID        string    `json:"id"`
-	Role      string    `json:"role"`
-	Region    string    `json:"region"`
-	Color     string    `json:"color"`
-	User      string    `json:"user"`
-	IMDSPort  int       `json:"imds_port,omitempty"`
-	State     string    `json:"state"` // "fresh", "refreshing", "idle", "error"
-	Expires   time.Time `json:"expires,omitzero"`
-	LastUsed  time.Time `json:"last_used,omitzero"`
-	LastError string    `json:"last_error,omitempty"`
-	Refreshes int       `json:"refreshes"`
+	Name      string           `json:"name"`
+	ID        string           `json:"id"`
+	Role      string           `json:"role"`
+	Region    string           `json:"region"`
+	Color     string           `json:"color"`
+	User      string           `json:"user"`
+	IMDSPort  int              `json:"imds_port,omitempty"`
+	State     api.AccountState `json:"state"`
+	Expires   time.Time        `json:"expires,omitzero"`
+	LastUsed  time.Time        `json:"last_used,omitzero"`
+	LastError string           `json:"last_error,omitempty"`
+	Refreshes int              `json:"refreshes"`
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/config"
 )
@@ -94,7 +95,7 @@ func (d *Dashboard) serveMFA(ctx context.Context, w http.ResponseWriter, r *http
 	user := req.User
 	if user == "" {
 		for _, u := range d.opts.Source.Status().Users {
-			if u.MFA && u.State != "ok" {
+			if u.MFA && u.State != api.UserOK {
 				user = u.Name
 				break
 			}

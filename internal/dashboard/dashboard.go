@@ -64,6 +64,7 @@ type Dashboard struct {
 	clients  *clients
 	static   fs.FS
 	index    *template.Template
+	states   string        // pageStates as JSON, for index.html
 	streams  chan struct{} // a slot per open event stream
 
 	done      chan struct{} // closed by Close: event streams end
@@ -102,6 +103,7 @@ func New(opts Options) *Dashboard {
 	d.clients = newClients(d.now)
 	// The template is embedded: failing to parse it is a build mistake.
 	d.index = template.Must(template.ParseFS(d.static, "index.html"))
+	d.states = statesJSON()
 	go d.clients.resolve(d.done, d.poke)
 	return d
 }
@@ -285,7 +287,7 @@ func (d *Dashboard) refuse(w http.ResponseWriter, r *http.Request, status int, c
 func (d *Dashboard) serveIndex(w http.ResponseWriter, sess *session) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	if err := d.index.Execute(w, struct{ CSRF string }{sess.csrf}); err != nil {
+	if err := d.index.Execute(w, struct{ CSRF, States string }{sess.csrf, d.states}); err != nil {
 		d.log.Warn("writing the dashboard page failed", "err", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/peercred"
 )
@@ -34,8 +35,8 @@ type source struct {
 func newSource() *source {
 	return &source{
 		status: broker.Status{
-			Users:    []broker.UserStatus{{Name: "michael", State: "needs-mfa", MFA: true}},
-			Accounts: []broker.AccountStatus{{Name: "production", ID: "222222222222", Role: "OrganizationAccountAccessRole", Region: "eu-west-1", Color: "#d13212", User: "michael", State: "error"}},
+			Users:    []broker.UserStatus{{Name: "michael", State: api.UserNeedsMFA, MFA: true}},
+			Accounts: []broker.AccountStatus{{Name: "production", ID: "222222222222", Role: "OrganizationAccountAccessRole", Region: "eu-west-1", Color: "#d13212", User: "michael", State: api.AccountError}},
 		},
 		changed: make(chan struct{}, 1),
 	}
@@ -54,7 +55,7 @@ func (s *source) SubmitMFA(_ context.Context, user, code string) error {
 	if code == s.refuse {
 		return fmt.Errorf("%w: the MFA code for user %s was not accepted: check the code (and mfa_serial) and try again", broker.ErrNeedMFA, user)
 	}
-	s.status.Users[0].State = "ok"
+	s.status.Users[0].State = api.UserOK
 	return nil
 }
 
@@ -360,7 +361,7 @@ func TestActions(t *testing.T) {
 	}
 	w = post("/api/mfa", `{"code":"123456"}`) // no user: the one waiting
 	var v view
-	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &v) != nil || len(v.Users) != 1 || v.Users[0].State != "ok" || v.Users[0].NeedsCode {
+	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &v) != nil || len(v.Users) != 1 || v.Users[0].State != api.UserOK || v.Users[0].NeedsCode {
 		t.Errorf("the right code: %d %s; want 200 with the new state", w.Code, w.Body)
 	}
 	if got := src.submitted(); strings.Join(got, ",") != "michael:111111,michael:123456" {
@@ -460,7 +461,7 @@ func TestStatusAndEvents(t *testing.T) {
 	waitEvent(`"needs-mfa"`, "the state")
 	time.Sleep(600 * time.Millisecond) // past both timeouts
 	src.mu.Lock()
-	src.status.Users[0].State = "ok"
+	src.status.Users[0].State = api.UserOK
 	src.mu.Unlock()
 	src.changed <- struct{}{}
 	waitEvent(`"state":"ok"`, "the new state after a change")

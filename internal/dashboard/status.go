@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 )
 
@@ -44,7 +45,7 @@ func (d *Dashboard) view() view {
 	}
 	waiting := map[string]bool{}
 	for _, u := range st.Users {
-		need := u.MFA && u.State != "ok"
+		need := u.MFA && u.State != api.UserOK
 		waiting[u.Name] = need
 		v.Users = append(v.Users, userView{UserStatus: u, NeedsCode: need})
 	}
@@ -53,7 +54,7 @@ func (d *Dashboard) view() view {
 		names[a.Name] = true
 		v.Accounts = append(v.Accounts, accountView{
 			AccountStatus: a,
-			WaitingForMFA: waiting[a.User] && a.State != "fresh" && a.State != "refreshing",
+			WaitingForMFA: waiting[a.User] && a.State != api.AccountFresh && a.State != api.AccountRefreshing,
 			Clients:       d.clients.recent(a.Name),
 		})
 	}

@@ -98,7 +98,7 @@ func (s *Server) serveMFA(w http.ResponseWriter, r *http.Request) int {
 func (s *Server) defaultMFAUser() string {
 	users := s.opts.Source.Status().Users
 	for _, u := range users {
-		if u.State == "needs-mfa" {
+		if u.State == api.UserNeedsMFA {
 			return u.Name
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/config"
 )
@@ -71,9 +72,9 @@ func newFakeSource() *fakeSource {
 			"broken": errors.New("internal detail: " + secretKey),
 		},
 		status: broker.Status{
-			Users: []broker.UserStatus{{Name: "alice", State: "ok"}, {Name: "bob", State: "needs-mfa", MFA: true}},
+			Users: []broker.UserStatus{{Name: "alice", State: api.UserOK}, {Name: "bob", State: api.UserNeedsMFA, MFA: true}},
 			Accounts: []broker.AccountStatus{
-				{Name: "production", ID: "222222222222", Role: config.DefaultRole, Region: "eu-west-1", State: "fresh"},
+				{Name: "production", ID: "222222222222", Role: config.DefaultRole, Region: "eu-west-1", State: api.AccountFresh},
 			},
 		},
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/testenv"
 )
 
 func freePort(t testing.TB) int {
@@ -38,18 +39,14 @@ func startServe(t testing.TB, s *Server, cfg *config.Config) (string, context.Ca
 		cancel()
 		<-done
 	})
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Addr() == nil {
+	testenv.Eventually(t, 5*time.Second, func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("Serve: %v", err)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("Serve did not start listening")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return s.Addr() != nil
+	}, "Serve did not start listening")
 	return s.Addr().String(), cancel, done
 }
 
@@ -224,13 +221,7 @@ func TestApplyRebindsTakenPort(t *testing.T) {
 		t.Fatalf("errors %v, want two saying hopd tries again", errs)
 	}
 	busy1.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for !dialable(addr1) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the freed port %s did not open within 5 s", addr1)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.Eventually(t, 5*time.Second, func() bool { return dialable(addr1) }, "the freed port "+addr1+" did not open")
 	_, tok := do(t, "PUT", "http://"+addr1+"/latest/api/token", map[string]string{hdrIMDSTTL: "60"})
 	if st, body := get(t, "http://"+addr1+"/latest/meta-data/placement/region", map[string]string{hdrIMDSToken: tok}); st != 200 || body != prodAcct.Region {
 		t.Errorf("the freed port %s: %d %q; want hopd's IMDS answering %s", addr1, st, body, prodAcct.Region)

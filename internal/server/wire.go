@@ -16,7 +16,7 @@ func wireStatus(st broker.Status) api.BrokerStatus {
 	for _, u := range st.Users {
 		out.Users = append(out.Users, api.UserStatus{
 			Name:           u.Name,
-			State:          string(u.State),
+			State:          u.State,
 			SessionExpires: u.SessionExpires,
 			MFA:            u.MFA,
 			LastError:      u.LastError,
@@ -31,7 +31,7 @@ func wireStatus(st broker.Status) api.BrokerStatus {
 			Color:     a.Color,
 			User:      a.User,
 			IMDSPort:  a.IMDSPort,
-			State:     string(a.State),
+			State:     a.State,
 			Expires:   a.Expires,
 			LastUsed:  a.LastUsed,
 			LastError: a.LastError,

@@ -140,22 +140,26 @@ func (d *Daemon) Start(flags ...string) {
 		close(done)
 	}()
 
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if info := d.Info(); info.PID == cmd.Process.Pid {
-			if d.Listen != "" && info.Listen != d.Listen {
-				d.tb.Fatalf("daemon.json says hopd listens on %q; the config says %q", info.Listen, d.Listen)
-			}
-			return
-		}
+	var info DaemonInfo
+	exited := false
+	Poll(15*time.Second, func() bool {
 		select {
 		case <-done:
-			d.tb.Fatalf("hopd serve exited before it wrote daemon.json (%v); its log:\n%s", d.err, d.Log())
-		case <-time.After(20 * time.Millisecond):
+			exited = true
+		default:
 		}
-		if time.Now().After(deadline) {
-			d.tb.Fatalf("hopd serve did not write %s within 15s; its log:\n%s", filepath.Join(d.State, "daemon.json"), d.Log())
+		info = d.Info()
+		return info.PID == cmd.Process.Pid || exited
+	})
+	switch {
+	case info.PID == cmd.Process.Pid:
+		if d.Listen != "" && info.Listen != d.Listen {
+			d.tb.Fatalf("daemon.json says hopd listens on %q; the config says %q", info.Listen, d.Listen)
 		}
+	case exited:
+		d.tb.Fatalf("hopd serve exited before it wrote daemon.json (%v); its log:\n%s", d.err, d.Log())
+	default:
+		d.tb.Fatalf("hopd serve did not write %s within 15s; its log:\n%s", filepath.Join(d.State, "daemon.json"), d.Log())
 	}
 }
 

@@ -165,20 +165,8 @@ func startBus() (*privateBus, error) {
 	atShutdown(b.daemon.stop)
 
 	// Wait until the bus accepts a connection.
-	deadline := time.Now().Add(partTimeout)
-	for {
-		conn, err := dbus.Connect(b.addr)
-		if err == nil {
-			conn.Close()
-			break
-		}
-		if b.daemon.exited() {
-			return nil, fmt.Errorf("dbus-daemon exited before it accepted connections (%v); its log:\n%s", b.daemon.err, tail(logPath, 4096))
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("dbus-daemon did not accept connections on %s within %s: %v", b.addr, partTimeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := b.waitBus(); err != nil {
+		return nil, fmt.Errorf("%w; its log:\n%s", err, tail(logPath, 4096))
 	}
 
 	// From here on, everything in this process that opens the session bus
@@ -232,22 +220,40 @@ func (b *privateBus) runKeyring(logPath string) (*proc, error) {
 		return nil, fmt.Errorf("cannot connect to the private D-Bus at %s: %w", b.addr, err)
 	}
 	defer conn.Close()
-	deadline := time.Now().Add(partTimeout)
-	for {
-		var owned bool
-		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, secretsName).Store(&owned)
-		if err == nil && owned {
-			return p, nil
-		}
-		if p.exited() {
-			return nil, fmt.Errorf("gnome-keyring-daemon exited before it took %s (%v); its log:\n%s", secretsName, p.err, tail(logPath, 4096))
-		}
-		if time.Now().After(deadline) {
-			p.stop()
-			return nil, fmt.Errorf("gnome-keyring-daemon did not take %s within %s (last error: %v); its log:\n%s", secretsName, partTimeout, err, tail(logPath, 4096))
-		}
-		time.Sleep(20 * time.Millisecond)
+	owned := false
+	Poll(partTimeout, func() bool {
+		err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, secretsName).Store(&owned)
+		return (err == nil && owned) || p.exited()
+	})
+	switch {
+	case err == nil && owned:
+		return p, nil
+	case p.exited():
+		return nil, fmt.Errorf("gnome-keyring-daemon exited before it took %s (%v); its log:\n%s", secretsName, p.err, tail(logPath, 4096))
 	}
+	p.stop()
+	return nil, fmt.Errorf("gnome-keyring-daemon did not take %s within %s (last error: %v); its log:\n%s", secretsName, partTimeout, err, tail(logPath, 4096))
+}
+
+// waitBus waits until the private bus accepts a connection, and says why
+// it did not.
+func (b *privateBus) waitBus() error {
+	var err error
+	Poll(partTimeout, func() bool {
+		var conn *dbus.Conn
+		if conn, err = dbus.Connect(b.addr); err == nil {
+			conn.Close()
+			return true
+		}
+		return b.daemon.exited()
+	})
+	switch {
+	case err == nil:
+		return nil
+	case b.daemon.exited():
+		return fmt.Errorf("dbus-daemon exited before it accepted connections (%v)", b.daemon.err)
+	}
+	return fmt.Errorf("dbus-daemon did not accept connections on %s within %s: %w", b.addr, partTimeout, err)
 }
 
 // checkKeyring proves that go-keyring, through this process's shared

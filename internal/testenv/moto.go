@@ -107,39 +107,47 @@ func (m *Moto) start() error {
 	m.proc = p
 
 	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(motoReadyTimeout)
-	for {
+	var result, last error
+	if !Poll(motoReadyTimeout, func() bool {
 		// Any HTTP answer means the server is up; /moto-api/ is moto's own
 		// dashboard and costs it nothing.
 		resp, err := client.Get(m.URL + "/moto-api/")
+		last = err
 		if err == nil {
 			resp.Body.Close()
 			// Another test process may have taken the port between FreePort
 			// and now, even another moto, which answers just like ours. Ours
 			// is the one when our child logged that it bound the port.
 			if p.exited() {
-				return fmt.Errorf("%w: port %d, and moto exited: %v", errPortTaken, m.Port, p.err)
+				result = fmt.Errorf("%w: port %d, and moto exited: %v", errPortTaken, m.Port, p.err)
+				return true
 			}
 			if strings.Contains(tail(m.logPath, 4096), fmt.Sprintf("Running on http://127.0.0.1:%d", m.Port)) {
-				return nil
+				return true
 			}
 		}
 		if p.exited() {
-			log := tail(m.logPath, 4096)
-			if strings.Contains(log, "No module named") {
-				return fmt.Errorf("%w: %v", errNoMoto, p.err)
-			}
-			if strings.Contains(log, "Address already in use") {
-				return fmt.Errorf("%w: port %d", errPortTaken, m.Port)
-			}
-			return fmt.Errorf("moto exited before it answered: %v", p.err)
+			result = m.exitError(p)
+			return true
 		}
-		if time.Now().After(deadline) {
-			p.stop()
-			return fmt.Errorf("moto did not answer within %s: %v", motoReadyTimeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return false
+	}) {
+		p.stop()
+		return fmt.Errorf("moto did not answer within %s: %v", motoReadyTimeout, last)
 	}
+	return result
+}
+
+// exitError says why moto exited before it answered.
+func (m *Moto) exitError(p *proc) error {
+	log := tail(m.logPath, 4096)
+	if strings.Contains(log, "No module named") {
+		return fmt.Errorf("%w: %v", errNoMoto, p.err)
+	}
+	if strings.Contains(log, "Address already in use") {
+		return fmt.Errorf("%w: port %d", errPortTaken, m.Port)
+	}
+	return fmt.Errorf("moto exited before it answered: %v", p.err)
 }
 
 // Stop kills moto, so that callers see connections refused (an outage). It

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -101,20 +100,8 @@ func (s *SecretService) Env() []string { return s.bus.env() }
 
 func (s *SecretService) waitBus(t testing.TB, logPath string) {
 	t.Helper()
-	deadline := time.Now().Add(partTimeout)
-	for {
-		conn, err := dbus.Connect(s.bus.addr)
-		if err == nil {
-			conn.Close()
-			return
-		}
-		if s.bus.daemon.exited() {
-			t.Fatalf("dbus-daemon exited before it accepted connections (%v); its log:\n%s", s.bus.daemon.err, tail(logPath, 4096))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dbus-daemon did not accept connections on %s within %s: %v", s.bus.addr, partTimeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := s.bus.waitBus(); err != nil {
+		t.Fatalf("%v; its log:\n%s", err, tail(logPath, 4096))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/console"
 )
@@ -44,20 +45,23 @@ const (
 	IconError
 )
 
-// Kind is what a menu item does when clicked.
+// Kind is what a menu item does when clicked. Its String, generated from
+// the comments below, names it in the log.
 type Kind int
+
+//go:generate go run golang.org/x/tools/cmd/stringer@v0.51.0 -type=Kind -linecomment
 
 // The menu's actions.
 const (
-	None Kind = iota
-	OpenConsole
-	CopyEnv
-	CopyCredentialProcess
-	EnterMFA
-	Reload
-	ToggleAutostart
-	Quit
-	OpenDashboard
+	None                  Kind = iota // none
+	OpenConsole                       // open-console
+	CopyEnv                           // copy-env
+	CopyCredentialProcess             // copy-credential-process
+	EnterMFA                          // enter-mfa
+	Reload                            // reload
+	ToggleAutostart                   // toggle-autostart
+	Quit                              // quit
+	OpenDashboard                     // open-dashboard
 )
 
 // Action is a click: what to do, and for which account (or console user)
@@ -136,7 +140,7 @@ func separator() Item { return Item{Separator: true} }
 
 func needsMFA(s State) bool {
 	for _, u := range s.Users {
-		if u.State == "needs-mfa" {
+		if u.State == api.UserNeedsMFA {
 			return true
 		}
 	}
@@ -147,7 +151,7 @@ func needsMFA(s State) bool {
 // then how long the session lasts. detail is the full text for a tooltip.
 func statusLine(s State) (icon Icon, line, detail string) {
 	for _, u := range s.Users {
-		if u.State == "needs-mfa" {
+		if u.State == api.UserNeedsMFA {
 			line = "MFA code needed"
 			if len(s.Users) > 1 {
 				line += " for " + u.Name
@@ -162,19 +166,19 @@ func statusLine(s State) (icon Icon, line, detail string) {
 		return IconError, fewWords(s.ActionError), s.ActionError
 	}
 	for _, u := range s.Users {
-		if u.State == "error" || u.State == "no-keys" {
+		if u.State == api.UserError || u.State == api.UserNoKeys {
 			return IconError, fewWords(u.LastError), u.LastError
 		}
 	}
 	for _, a := range s.Accounts {
-		if a.State == "error" && a.LastError != "" {
+		if a.State == api.AccountError && a.LastError != "" {
 			msg := a.Name + ": " + a.LastError
 			return IconError, fewWords(msg), msg
 		}
 	}
 	var until time.Time
 	for _, u := range s.Users {
-		if u.State == "ok" && (until.IsZero() || u.SessionExpires.Before(until)) {
+		if u.State == api.UserOK && (until.IsZero() || u.SessionExpires.Before(until)) {
 			until = u.SessionExpires
 		}
 	}
@@ -209,7 +213,7 @@ func fewWords(s string) string {
 
 func accountItem(a broker.AccountStatus) Item {
 	var children []Item
-	if a.State == "error" && a.LastError != "" {
+	if a.State == api.AccountError && a.LastError != "" {
 		children = append(children, Item{Label: "Error: " + fewWords(a.LastError), Tooltip: a.LastError, Disabled: true}, separator())
 	}
 	children = append(children, consoleItems(a.Name, a.Region)...)

@@ -7,18 +7,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 )
 
 var (
 	noon  = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	prod  = broker.AccountStatus{Name: "production", ID: "222222222222", Role: "OrganizationAccountAccessRole", Region: "eu-west-1", Color: "#d13212", State: "fresh"}
-	stage = broker.AccountStatus{Name: "staging", ID: "333333333333", Role: "Admin", Region: "us-east-1", Color: "#ec7211", State: "idle"}
+	prod  = broker.AccountStatus{Name: "production", ID: "222222222222", Role: "OrganizationAccountAccessRole", Region: "eu-west-1", Color: "#d13212", State: api.AccountFresh}
+	stage = broker.AccountStatus{Name: "staging", ID: "333333333333", Role: "Admin", Region: "us-east-1", Color: "#ec7211", State: api.AccountIdle}
 )
 
-func user(state string) broker.UserStatus {
+func user(state api.UserState) broker.UserStatus {
 	u := broker.UserStatus{Name: "michael", State: state, MFA: true}
-	if state == "ok" {
+	if state == api.UserOK {
 		u.SessionExpires = noon.Add(8*time.Hour + 30*time.Minute)
 	}
 	return u
@@ -40,7 +41,7 @@ func find(items []Item, label string) (Item, bool) {
 func TestBuildStatus(t *testing.T) {
 	longErr := "config.toml:14:6: account \"staging\" id: must be 12 digits, like \"222222222222\", and more words to cut"
 	failing := prod
-	failing.State, failing.LastError = "error", "access denied assuming arn:aws:iam::222222222222:role/OrganizationAccountAccessRole: check the role's trust policy"
+	failing.State, failing.LastError = api.AccountError, "access denied assuming arn:aws:iam::222222222222:role/OrganizationAccountAccessRole: check the role's trust policy"
 	for _, tc := range []struct {
 		name    string
 		state   State
@@ -48,15 +49,15 @@ func TestBuildStatus(t *testing.T) {
 		status  string
 		mfaItem bool
 	}{
-		{"session", State{Users: []broker.UserStatus{user("ok")}, Accounts: []broker.AccountStatus{prod}}, IconNormal, "Session valid until 20:30", false},
-		{"session ends tomorrow", State{Users: []broker.UserStatus{{Name: "michael", State: "ok", SessionExpires: noon.Add(20 * time.Hour)}}}, IconNormal, "Session valid until Wed 08:00", false},
-		{"no session", State{Users: []broker.UserStatus{user("no-session")}}, IconNormal, "No session yet", false},
-		{"needs MFA", State{Users: []broker.UserStatus{user("needs-mfa")}, ConfigError: "ignored while MFA is needed"}, IconMFA, "MFA code needed", true},
-		{"needs MFA, two users", State{Users: []broker.UserStatus{user("ok"), {Name: "ops", State: "needs-mfa"}}}, IconMFA, "MFA code needed for ops", true},
-		{"config error", State{Users: []broker.UserStatus{user("ok")}, ConfigError: longErr}, IconError, `Config error: config.toml:14:6: account "staging" id: must be 12 digits…`, false},
-		{"action error", State{Users: []broker.UserStatus{user("ok")}, ActionError: "no clipboard program found: install wl-clipboard (Wayland) or xclip (X11)"}, IconError, "no clipboard program found: install wl-clipboard (Wayland)…", false},
-		{"keys missing", State{Users: []broker.UserStatus{{Name: "michael", State: "no-keys", LastError: "no keys stored for user \"michael\""}}}, IconError, `no keys stored for user "michael"`, false},
-		{"account error", State{Users: []broker.UserStatus{user("ok")}, Accounts: []broker.AccountStatus{failing}}, IconError, "production: access denied assuming…", false},
+		{"session", State{Users: []broker.UserStatus{user(api.UserOK)}, Accounts: []broker.AccountStatus{prod}}, IconNormal, "Session valid until 20:30", false},
+		{"session ends tomorrow", State{Users: []broker.UserStatus{{Name: "michael", State: api.UserOK, SessionExpires: noon.Add(20 * time.Hour)}}}, IconNormal, "Session valid until Wed 08:00", false},
+		{"no session", State{Users: []broker.UserStatus{user(api.UserNoSession)}}, IconNormal, "No session yet", false},
+		{"needs MFA", State{Users: []broker.UserStatus{user(api.UserNeedsMFA)}, ConfigError: "ignored while MFA is needed"}, IconMFA, "MFA code needed", true},
+		{"needs MFA, two users", State{Users: []broker.UserStatus{user(api.UserOK), {Name: "ops", State: api.UserNeedsMFA}}}, IconMFA, "MFA code needed for ops", true},
+		{"config error", State{Users: []broker.UserStatus{user(api.UserOK)}, ConfigError: longErr}, IconError, `Config error: config.toml:14:6: account "staging" id: must be 12 digits…`, false},
+		{"action error", State{Users: []broker.UserStatus{user(api.UserOK)}, ActionError: "no clipboard program found: install wl-clipboard (Wayland) or xclip (X11)"}, IconError, "no clipboard program found: install wl-clipboard (Wayland)…", false},
+		{"keys missing", State{Users: []broker.UserStatus{{Name: "michael", State: api.UserNoKeys, LastError: "no keys stored for user \"michael\""}}}, IconError, `no keys stored for user "michael"`, false},
+		{"account error", State{Users: []broker.UserStatus{user(api.UserOK)}, Accounts: []broker.AccountStatus{failing}}, IconError, "production: access denied assuming…", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.state.Now, tc.state.Location = noon, time.UTC
@@ -83,9 +84,9 @@ func TestBuildStatus(t *testing.T) {
 func TestBuildAccountItems(t *testing.T) {
 	cn := broker.AccountStatus{Name: "china", ID: "555555555555", Region: "cn-north-1", Color: "#1d8102"}
 	failing := stage
-	failing.State, failing.LastError = "error", "cannot reach STS"
+	failing.State, failing.LastError = api.AccountError, "cannot reach STS"
 	m := Build(State{
-		Users:        []broker.UserStatus{user("ok")},
+		Users:        []broker.UserStatus{user(api.UserOK)},
 		Accounts:     []broker.AccountStatus{prod, failing, cn},
 		ConsoleUsers: []ConsoleUser{{Name: "michael", Region: "us-east-1"}},
 		Now:          noon,
@@ -151,7 +152,7 @@ func TestBuildAccountItems(t *testing.T) {
 }
 
 func TestBuildNoAccounts(t *testing.T) {
-	m := Build(State{Users: []broker.UserStatus{user("no-session")}})
+	m := Build(State{Users: []broker.UserStatus{user(api.UserNoSession)}})
 	if _, ok := find(m.Items, "No accounts: add [[account]] to the config"); !ok {
 		t.Errorf("a config without accounts shows %+v; want a hint", m.Items)
 	}
@@ -303,5 +304,22 @@ func TestBuildAutostart(t *testing.T) {
 		if !ok || !it.Checkable || it.Checked != on || it.Action.Kind != ToggleAutostart {
 			t.Errorf("with autostart %v, Start at login is %+v (found %v); want a checkbox ticked %v that toggles it", on, it, ok, on)
 		}
+	}
+}
+
+func TestEveryKindHasAName(t *testing.T) {
+	seen := map[string]Kind{}
+	for k := None; k <= OpenDashboard; k++ {
+		name := k.String()
+		if strings.HasPrefix(name, "Kind(") {
+			t.Errorf("kind %d has no name: add a line comment and run go generate", int(k))
+		}
+		if other, dup := seen[name]; dup {
+			t.Errorf("kinds %d and %d are both %q", int(other), int(k), name)
+		}
+		seen[name] = k
+	}
+	if got := OpenDashboard.String(); got != "open-dashboard" {
+		t.Errorf("OpenDashboard.String() = %q", got)
 	}
 }

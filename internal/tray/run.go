@@ -318,23 +318,3 @@ func setTrayIcon(i Icon) {
 		systray.SetIcon(assets.TrayPNG(name))
 	}
 }
-
-func (k Kind) String() string {
-	switch k {
-	case OpenConsole:
-		return "open-console"
-	case CopyEnv:
-		return "copy-env"
-	case CopyCredentialProcess:
-		return "copy-credential-process"
-	case EnterMFA:
-		return "enter-mfa"
-	case Reload:
-		return "reload"
-	case ToggleAutostart:
-		return "toggle-autostart"
-	case Quit:
-		return "quit"
-	}
-	return "none"
-}

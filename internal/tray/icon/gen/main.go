@@ -1,7 +1,8 @@
 // Command gen draws hopd's tray icons into assets/tray: PNG for Linux, ICO
-// for Windows and template PNG for macOS, for each icon state.
+// for Windows and template PNG for macOS, for each icon state. It lives
+// next to the drawing code so that assets imports nothing of hopd's.
 //
-//	go run ./assets/gen
+//	go run ./internal/tray/icon/gen
 package main
 
 import (
