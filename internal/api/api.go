@@ -50,6 +50,7 @@ type BrokerStatus struct {
 // UserStatus is the state of one IAM user's session.
 type UserStatus struct {
 	Name           string    `json:"name"`
+	Profile        string    `json:"profile,omitempty"` // the AWS profile its credentials come from; "" for keys in the keychain
 	State          UserState `json:"state"`
 	SessionExpires time.Time `json:"session_expires,omitzero"`
 	MFA            bool      `json:"mfa"`
@@ -65,6 +66,7 @@ type AccountStatus struct {
 	Region    string       `json:"region"`
 	Color     string       `json:"color"`
 	User      string       `json:"user"`
+	SSO       string       `json:"sso,omitempty"` // the [[sso]] it is listed from; then User is ""
 	IMDSPort  int          `json:"imds_port,omitempty"`
 	State     AccountState `json:"state"`
 	Expires   time.Time    `json:"expires,omitzero"`

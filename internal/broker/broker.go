@@ -34,8 +34,12 @@ const refreshMargin = 2 * time.Minute
 
 // Options configure a Broker. Zero durations take the defaults below.
 type Options struct {
-	Keys   KeyStore
-	STS    STSFactory // default NewSTSFactory()
+	Keys     KeyStore
+	STS      STSFactory     // default NewSTSFactory()
+	Profiles ProfileFactory // for users with a profile; default NewProfileFactory()
+	// SSO gives the credentials of accounts listed from IAM Identity Center
+	// (config.Account.SSO set); nil when the config has no [[sso]].
+	SSO RoleSource
 	Now    func() time.Time
 	Logger *slog.Logger
 
@@ -110,6 +114,9 @@ type account struct {
 func New(cfg *config.Config, opts Options) *Broker {
 	if opts.STS == nil {
 		opts.STS = NewSTSFactory()
+	}
+	if opts.Profiles == nil {
+		opts.Profiles = NewProfileFactory()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -194,7 +201,7 @@ func (b *Broker) SetConfig(cfg *config.Config) {
 
 // sameIdentity reports whether credentials fetched for a stay valid for b.
 func sameIdentity(a, b config.Account) bool {
-	return a.ID == b.ID && a.Role == b.Role && a.User == b.User && config.Partition(a.Region) == config.Partition(b.Region)
+	return a.ID == b.ID && a.Role == b.Role && a.User == b.User && a.SSO == b.SSO && config.Partition(a.Region) == config.Partition(b.Region)
 }
 
 // Credentials returns credentials for the named account with at least the

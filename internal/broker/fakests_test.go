@@ -32,6 +32,9 @@ type fakeSTS struct {
 	n        int
 
 	delay    time.Duration // of AssumeRole answers
+	// sessionGate, when set, holds GetSessionToken until it is closed.
+	sessionGate    chan struct{}
+	sessionEntered chan struct{}
 	down     bool
 	lifetime func(asked time.Duration) time.Duration // of role credentials; nil: as asked
 }
@@ -77,9 +80,30 @@ func (f *fakeSTS) SetDown(down bool) {
 	f.down = down
 }
 
-// SetDelay makes AssumeRole answer after d. GetSessionToken stays quick:
-// the broker holds the user's lock while it starts a session, so Status
-// would wait for a slow one too.
+// SessionFor registers a session as if STS had issued it to someone
+// outside the broker (an AWS profile's chain) and returns its credentials.
+func (f *fakeSTS) SessionFor(exp time.Time) aws.Credentials {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	id := fmt.Sprintf("ASIAPROFILE%08d", f.n)
+	f.sessions[id] = exp
+	return aws.Credentials{AccessKeyID: id, SecretAccessKey: "profile-secret", SessionToken: "session-token-" + id, CanExpire: true, Expires: exp}
+}
+
+// HoldSessions makes GetSessionToken wait until the returned function is
+// called; entered receives a value as each call starts waiting.
+func (f *fakeSTS) HoldSessions() (entered <-chan struct{}, release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	in := make(chan struct{}, 16)
+	gate := make(chan struct{})
+	f.sessionGate, f.sessionEntered = gate, in
+	var once sync.Once
+	return in, func() { once.Do(func() { close(gate) }) }
+}
+
+// SetDelay makes AssumeRole answer after d.
 func (f *fakeSTS) SetDelay(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -115,7 +139,16 @@ func (c *fakeClient) call(ctx context.Context, action string) error {
 	f.mu.Lock()
 	f.calls[action] = append(f.calls[action], time.Now())
 	delay, down := f.delay, f.down
+	gate, entered := f.sessionGate, f.sessionEntered
 	f.mu.Unlock()
+	if gate != nil && action == "GetSessionToken" {
+		entered <- struct{}{}
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if delay > 0 && action == "AssumeRole" {
 		t := time.NewTimer(delay)
 		defer t.Stop()

@@ -63,6 +63,9 @@ func (b *Broker) assume(name string) (Creds, error) {
 	a.mu.Lock()
 	ac := a.cfg
 	a.mu.Unlock()
+	if ac.SSO != "" {
+		return b.fromSSO(ac)
+	}
 
 	u, err := b.user(ac.User)
 	if err != nil {

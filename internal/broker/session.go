@@ -28,14 +28,20 @@ const mfaProcessRetry = 30 * time.Second
 type user struct {
 	cfg config.User
 
-	mu         sync.Mutex
-	session    *keychain.Session
-	loaded     bool // the keychain's cached session was looked at
-	needMFA    bool
-	noKeys     bool // the keychain had no keys for the user at the last try
-	lastErr    string
-	mfaProcAt  time.Time
-	mfaProcErr error
+	// start is held while a session is being started, across the STS call
+	// or the profile's resolution; mu guards the fields below only briefly,
+	// so Status never waits on STS.
+	start      sync.Mutex
+	mfaProcAt  time.Time // guarded by start
+	mfaProcErr error     // guarded by start
+	profile    aws.CredentialsProvider // guarded by start: the profile's chain, built at first use
+
+	mu      sync.Mutex
+	session *keychain.Session // for a profile user, the profile's last credentials (never stored)
+	loaded  bool              // the keychain's cached session was looked at
+	needMFA bool
+	noKeys  bool // the keychain had no keys for the user at the last try
+	lastErr string
 }
 
 func (b *Broker) user(name string) (*user, error) {
@@ -62,33 +68,45 @@ func (b *Broker) session(u *user) (aws.Credentials, error) {
 }
 
 func (b *Broker) sessionLocked(u *user) (aws.Credentials, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
+	u.start.Lock()
+	defer u.start.Unlock()
+	if u.cfg.Profile != "" {
+		return b.profileSession(u)
+	}
 	now := b.now()
-	if err := b.loadSession(u); err != nil {
+	u.mu.Lock()
+	err := b.loadSession(u)
+	s := u.session
+	if s == nil || s.Expiration.Sub(now) <= sessionMargin {
+		u.session = nil
+		s = nil
+	}
+	u.mu.Unlock()
+	if err != nil {
 		return aws.Credentials{}, err
 	}
-	if s := u.session; s != nil && s.Expiration.Sub(now) > sessionMargin {
+	if s != nil {
 		return sessionCreds(*s), nil
 	}
-	u.session = nil
 
 	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(int32(u.cfg.SessionDuration / time.Second))}
 	if u.cfg.MFASerial != "" {
 		code, err := b.mfaFromProcess(u, now)
 		if err != nil {
+			u.mu.Lock()
 			u.needMFA = true
-			defer b.notify()
+			u.mu.Unlock()
+			b.notify()
 			return aws.Credentials{}, err
 		}
 		in.SerialNumber = aws.String(u.cfg.MFASerial)
 		in.TokenCode = aws.String(code)
 	}
-	err := b.startSession(b.ctx, u, in)
+	started, err := b.startSession(b.ctx, u, in)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	return sessionCreds(*u.session), nil
+	return sessionCreds(started), nil
 }
 
 // loadSession reads the session cached in the keychain, once. When the
@@ -113,28 +131,34 @@ func (b *Broker) loadSession(u *user) error {
 }
 
 // startSession calls GetSessionToken with the user's long-lived keys and
-// caches the session in the keychain. u.mu must be held.
-func (b *Broker) startSession(ctx context.Context, u *user, in *sts.GetSessionTokenInput) error {
+// caches the session in the keychain. u.start must be held, u.mu not: the
+// call to STS runs without it.
+func (b *Broker) startSession(ctx context.Context, u *user, in *sts.GetSessionTokenInput) (keychain.Session, error) {
 	keys, err := b.keys.Keys(u.cfg.Name)
-	// Missing keys are a state of their own: unlike a failing STS, only a
-	// person storing them (`hopd keys set`) makes the user work again.
-	u.noKeys = errors.Is(err, keychain.ErrNotFound)
 	if err != nil {
+		u.mu.Lock()
+		// Missing keys are a state of their own: unlike a failing STS, only a
+		// person storing them (`hopd keys set`) makes the user work again.
+		u.noKeys = errors.Is(err, keychain.ErrNotFound)
 		u.lastErr = err.Error()
+		u.mu.Unlock()
 		b.notify()
-		return err
+		return keychain.Session{}, err
 	}
 	client := b.newSTS(u.cfg.Region, aws.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey})
 	out, err := client.GetSessionToken(ctx, in)
 	if err != nil {
 		err = describeSessionError(u.cfg.Name, in.TokenCode != nil, err)
+		u.mu.Lock()
+		u.noKeys = false
 		u.lastErr = err.Error()
 		u.needMFA = errors.Is(err, ErrNeedMFA)
+		u.mu.Unlock()
 		b.notify()
-		return err
+		return keychain.Session{}, err
 	}
 	if out.Credentials == nil || out.Credentials.Expiration == nil {
-		return errors.New("STS answered GetSessionToken without credentials; try again")
+		return keychain.Session{}, errors.New("STS answered GetSessionToken without credentials; try again")
 	}
 	s := keychain.Session{
 		AccessKeyID:     aws.ToString(out.Credentials.AccessKeyId),
@@ -142,16 +166,20 @@ func (b *Broker) startSession(ctx context.Context, u *user, in *sts.GetSessionTo
 		SessionToken:    aws.ToString(out.Credentials.SessionToken),
 		Expiration:      out.Credentials.Expiration.UTC(),
 	}
+	u.mu.Lock()
 	u.session = &s
+	u.loaded = true
 	u.needMFA = false
+	u.noKeys = false
 	u.lastErr = ""
+	u.mu.Unlock()
 	if err := b.keys.SetSession(u.cfg.Name, s); err != nil {
 		// Not fatal: the session works, it just will not survive a restart.
 		b.log.Warn("could not cache the session in the keychain", "user", u.cfg.Name, "err", err)
 	}
 	b.log.Info("started a session", "user", u.cfg.Name, "mfa", in.TokenCode != nil, "expires", s.Expiration.Format(time.RFC3339))
 	b.notify()
-	return nil
+	return s, nil
 }
 
 // ValidMFACode says whether code has the shape of an MFA code: 6 digits.
@@ -219,12 +247,15 @@ func (b *Broker) SubmitMFA(ctx context.Context, userName, code string) error {
 	if err != nil {
 		return err
 	}
+	if u.cfg.Profile != "" {
+		return fmt.Errorf("user %s signs in with the AWS profile %s, so hopd needs no MFA code for it: the profile's own sign-in asks for one", u.cfg.Name, u.cfg.Profile)
+	}
 	if u.cfg.MFASerial == "" {
 		return fmt.Errorf("user %s has no mfa_serial in the config, so hopd needs no MFA code for it", u.cfg.Name)
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	err = b.startSession(ctx, u, &sts.GetSessionTokenInput{
+	u.start.Lock()
+	defer u.start.Unlock()
+	_, err = b.startSession(ctx, u, &sts.GetSessionTokenInput{
 		DurationSeconds: aws.Int32(int32(u.cfg.SessionDuration / time.Second)),
 		SerialNumber:    aws.String(u.cfg.MFASerial),
 		TokenCode:       aws.String(code),
@@ -240,9 +271,18 @@ func (b *Broker) SubmitMFA(ctx context.Context, userName, code string) error {
 // refreshInUse fetches, in the background, credentials for the user's
 // accounts that clients asked for recently, so they work again at once.
 func (b *Broker) refreshInUse(userName string) {
+	b.refreshWhere(func(a config.Account) bool { return a.SSO == "" && a.User == userName })
+}
+
+// refreshWhere clears the last failure of the accounts that match and
+// refreshes those in use.
+func (b *Broker) refreshWhere(match func(config.Account) bool) {
 	now := b.now()
 	for _, a := range *b.accounts.Load() {
-		if a.cfg.User != userName {
+		a.mu.Lock()
+		ac := a.cfg
+		a.mu.Unlock()
+		if !match(ac) {
 			continue
 		}
 		// What they failed for (no session) is fixed: the next request
@@ -258,6 +298,10 @@ func (b *Broker) refreshInUse(userName string) {
 
 // dropSession forgets a session STS no longer accepts.
 func (b *Broker) dropSession(u *user) {
+	if u.cfg.Profile != "" {
+		b.dropProfileCredentials(u)
+		return
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.session = nil

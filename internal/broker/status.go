@@ -41,11 +41,13 @@ func (b *Broker) userStatus(u *user, now time.Time) UserStatus {
 	// first call after a restart, before any account was asked for. A
 	// keychain that cannot be read shows as the user's last error; then
 	// only requests try again, since on a desktop each try may prompt.
-	if u.lastErr == "" {
+	if u.lastErr == "" && u.cfg.Profile == "" {
 		_ = b.loadSession(u)
 	}
-	us := UserStatus{Name: u.cfg.Name, MFA: u.cfg.MFASerial != "", LastError: u.lastErr}
+	us := UserStatus{Name: u.cfg.Name, Profile: u.cfg.Profile, MFA: u.cfg.MFASerial != "", LastError: u.lastErr}
 	switch {
+	case u.session != nil && u.cfg.Profile != "" && u.session.Expiration.IsZero():
+		us.State = api.UserOK // the profile's credentials do not expire
 	case u.session != nil && u.session.Expiration.After(now):
 		us.State = api.UserOK
 		us.SessionExpires = u.session.Expiration
@@ -67,7 +69,7 @@ func (b *Broker) accountStatus(a *account, now time.Time) AccountStatus {
 	ac := a.cfg
 	as := AccountStatus{
 		Name: ac.Name, ID: ac.ID, Role: ac.Role, Region: ac.Region, Color: ac.Color,
-		User: ac.User, IMDSPort: ac.IMDSPort, LastError: a.lastErr, Refreshes: a.refreshes,
+		User: ac.User, SSO: ac.SSO, IMDSPort: ac.IMDSPort, LastError: a.lastErr, Refreshes: a.refreshes,
 	}
 	if lu := a.lastUsed.Load(); lu != 0 {
 		as.LastUsed = time.Unix(0, lu).UTC()

@@ -39,33 +39,13 @@ func (e *UnavailableError) Error() string {
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
-// Status is a snapshot of the broker's state for the CLI, the tray and the page.
-type Status struct {
-	Users    []UserStatus    `json:"users"`
-	Accounts []AccountStatus `json:"accounts"`
-}
+// Status is a snapshot of the broker's state for the CLI, the tray and the
+// page. Its parts are the control API's own types: what the broker reports
+// is what goes on the wire.
+type Status = api.BrokerStatus
 
-// UserStatus is the state of one IAM user's session.
-type UserStatus struct {
-	Name           string        `json:"name"`
-	State          api.UserState `json:"state"`
-	SessionExpires time.Time     `json:"session_expires,omitzero"`
-	MFA            bool          `json:"mfa"`
-	LastError      string        `json:"last_error,omitempty"`
-}
+// UserStatus is the state of one user's session.
+type UserStatus = api.UserStatus
 
 // AccountStatus is the state of one account's role credentials.
-type AccountStatus struct {
-	Name      string           `json:"name"`
-	ID        string           `json:"id"`
-	Role      string           `json:"role"`
-	Region    string           `json:"region"`
-	Color     string           `json:"color"`
-	User      string           `json:"user"`
-	IMDSPort  int              `json:"imds_port,omitempty"`
-	State     api.AccountState `json:"state"`
-	Expires   time.Time        `json:"expires,omitzero"`
-	LastUsed  time.Time        `json:"last_used,omitzero"`
-	LastError string           `json:"last_error,omitempty"`
-	Refreshes int              `json:"refreshes"`
-}
+type AccountStatus = api.AccountStatus

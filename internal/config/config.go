@@ -50,6 +50,10 @@ type Account struct {
 	IMDSPort int    // imds_port: 0 for none
 	IMDSv1   bool   // imdsv1: allow token-less IMDS GETs
 	Browser  string // browser: a command template for opening its console
+	// SSO names the [[sso]] block an account came from. It is never read
+	// from the file: Identity Center accounts are listed, and their
+	// credentials come from GetRoleCredentials for Role, not AssumeRole.
+	SSO string
 }
 
 // RoleARN is the ARN of the role hopd assumes in the account.
