@@ -39,7 +39,7 @@ type Options struct {
 	Profiles ProfileFactory // for users with a profile; default NewProfileFactory()
 	// SSO gives the credentials of accounts listed from IAM Identity Center
 	// (config.Account.SSO set); nil when the config has no [[sso]].
-	SSO RoleSource
+	SSO    RoleSource
 	Now    func() time.Time
 	Logger *slog.Logger
 

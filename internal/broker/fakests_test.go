@@ -31,12 +31,12 @@ type fakeSTS struct {
 	calls    map[string][]time.Time
 	n        int
 
-	delay    time.Duration // of AssumeRole answers
+	delay time.Duration // of AssumeRole answers
 	// sessionGate, when set, holds GetSessionToken until it is closed.
 	sessionGate    chan struct{}
 	sessionEntered chan struct{}
-	down     bool
-	lifetime func(asked time.Duration) time.Duration // of role credentials; nil: as asked
+	down           bool
+	lifetime       func(asked time.Duration) time.Duration // of role credentials; nil: as asked
 }
 
 // assumed is what one AssumeRole call was for.

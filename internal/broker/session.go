@@ -32,8 +32,8 @@ type user struct {
 	// or the profile's resolution; mu guards the fields below only briefly,
 	// so Status never waits on STS.
 	start      sync.Mutex
-	mfaProcAt  time.Time // guarded by start
-	mfaProcErr error     // guarded by start
+	mfaProcAt  time.Time               // guarded by start
+	mfaProcErr error                   // guarded by start
 	profile    aws.CredentialsProvider // guarded by start: the profile's chain, built at first use
 
 	mu      sync.Mutex
