@@ -32,6 +32,10 @@ func (d StateDir) LaunchdLogFile() string { return d.file("launchd.log") }
 // accounts, so that they are there at start without waiting on AWS.
 func (d StateDir) DiscoveryCacheFile() string { return d.file("discovered-accounts.json") }
 
+// SSOCacheFile holds the accounts and roles last listed from IAM
+// Identity Center (no tokens: those are in the keychain).
+func (d StateDir) SSOCacheFile() string { return d.file("sso-accounts.json") }
+
 func (d StateDir) file(name string) string { return filepath.Join(string(d), name) }
 
 // Daemon is what a running daemon writes to DaemonFile so that other
