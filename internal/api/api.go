@@ -26,6 +26,8 @@ type DaemonInfo struct {
 	Started     time.Time `json:"started"`
 	// Discovery is the state of account discovery; nil when it is off.
 	Discovery *DiscoveryInfo `json:"discovery,omitempty"`
+	// SSO is the state of each [[sso]] (IAM Identity Center), in config order.
+	SSO []SSOInfo `json:"sso,omitempty"`
 	// Goroutines is runtime.NumGoroutine(), for leak checks (the fault
 	// tests) and bug reports.
 	Goroutines int `json:"goroutines,omitempty"`
@@ -110,4 +112,40 @@ type ECSCredentials struct {
 	Token           string `json:"Token"`
 	Expiration      string `json:"Expiration"`
 	AccountID       string `json:"AccountId"`
+}
+
+// SSOInfo says how one [[sso]] (IAM Identity Center) is doing, for
+// GET /v1/status.
+type SSOInfo struct {
+	Name     string   `json:"name"`
+	StartURL string   `json:"start_url"`
+	Region   string   `json:"region"`
+	State    SSOState `json:"state"`
+	// Expires is when the sign-in ends and `hopd sso login` is needed
+	// again, as far as hopd can tell (zero when it cannot).
+	Expires     time.Time `json:"expires,omitzero"`
+	Accounts    int       `json:"accounts"` // accounts listed
+	Roles       int       `json:"roles"`    // account x role pairs listed
+	LastRefresh time.Time `json:"last_refresh,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	Login       *SSOLogin `json:"login,omitempty"` // the sign-in under way
+}
+
+// SSOLoginRequest is the body of POST /v1/sso/login. An empty name means
+// the only (or first) [[sso]].
+type SSOLoginRequest struct {
+	Name      string `json:"name"`
+	NoBrowser bool   `json:"no_browser"`
+}
+
+// SSOLogin is a sign-in under way, the answer to POST /v1/sso/login: the
+// page the person opens (the authorization page, or the device page with
+// its code), and whether hopd opened it in the browser itself. It holds no
+// token; the verifier and the code stay in the daemon.
+type SSOLogin struct {
+	Name     string    `json:"name"`
+	URL      string    `json:"url"`
+	UserCode string    `json:"user_code,omitempty"` // device flow: the code the page asks for
+	Opened   bool      `json:"opened"`
+	Expires  time.Time `json:"expires,omitzero"` // when this sign-in gives up
 }

@@ -37,3 +37,19 @@ const (
 func AccountStates() []AccountState {
 	return []AccountState{AccountRefreshing, AccountFresh, AccountError, AccountExpired, AccountIdle}
 }
+
+// SSOState is what Status says of one IAM Identity Center sign-in.
+type SSOState string
+
+// The states of an Identity Center sign-in.
+const (
+	SSOSignedIn    SSOState = "signed-in"     // tokens are held; accounts are served
+	SSONeedsSignIn SSOState = "needs-sign-in" // no tokens, or the session ended: `hopd sso login`
+	SSOSigningIn   SSOState = "signing-in"    // a sign-in is waiting for the browser or the device code
+	SSOError       SSOState = "error"         // Identity Center could not be reached: LastError says why
+)
+
+// SSOStates lists every SSOState.
+func SSOStates() []SSOState {
+	return []SSOState{SSOSignedIn, SSONeedsSignIn, SSOSigningIn, SSOError}
+}

@@ -37,7 +37,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 			return name, "", methodNotAllowed(w, "GET")
 		}
 		return name, "", writeValue(w, wireStatus(s.opts.Source.Status()).Accounts)
-	case "mfa", "reload", "discover", "dashboard-link":
+	case "mfa", "reload", "discover", "dashboard-link", "sso/login":
 		if r.Method != http.MethodPost {
 			return name, "", methodNotAllowed(w, "POST")
 		}
@@ -55,6 +55,8 @@ func (s *Server) post(name string) func(http.ResponseWriter, *http.Request) int 
 		return s.serveReload
 	case "discover":
 		return s.serveDiscover
+	case "sso/login":
+		return s.serveSSOLogin
 	}
 	return s.serveDashboardLink
 }
@@ -169,4 +171,28 @@ func (s *Server) serveDashboardLink(w http.ResponseWriter, r *http.Request) int 
 		return writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 	}
 	return writeValue(w, api.DashboardLink{URL: url})
+}
+
+// serveSSOLogin starts an IAM Identity Center sign-in for `hopd sso login`,
+// the tray or the page. The answer names the page to open; the CLI then
+// follows the sign-in in GET /v1/status.
+func (s *Server) serveSSOLogin(w http.ResponseWriter, r *http.Request) int {
+	var req api.SSOLoginRequest
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		return writeError(w, http.StatusBadRequest, "bad_request", `send JSON like {"name":"NAME","no_browser":false}`)
+	}
+	if s.opts.SSOLogin == nil {
+		return writeError(w, http.StatusNotFound, "not_found", "this hopd cannot sign in to IAM Identity Center; is `hopd` newer than the running daemon? restart it")
+	}
+	login, err := s.opts.SSOLogin(r.Context(), req)
+	if err != nil {
+		var bad interface{ BadRequest() bool }
+		if errors.As(err, &bad) && bad.BadRequest() {
+			return writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		}
+		return writeError(w, http.StatusBadGateway, "sso_failed", err.Error())
+	}
+	return writeValue(w, login)
 }

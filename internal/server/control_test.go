@@ -145,3 +145,54 @@ func TestControlRouting(t *testing.T) {
 		})
 	}
 }
+
+// badName is an error a caller caused, which the control API answers 400.
+type badName struct{ msg string }
+
+func (e badName) Error() string    { return e.msg }
+func (e badName) BadRequest() bool { return true }
+
+func TestControlSSOLogin(t *testing.T) {
+	var asked []api.SSOLoginRequest
+	s := newTestServer(t, newFakeSource(), func(o *Options) {
+		o.SSOLogin = func(_ context.Context, req api.SSOLoginRequest) (api.SSOLogin, error) {
+			asked = append(asked, req)
+			switch req.Name {
+			case "", "acme":
+				return api.SSOLogin{Name: "acme", URL: "https://device.example/?user_code=ABCD-EFGH", UserCode: "ABCD-EFGH"}, nil
+			case "down":
+				return api.SSOLogin{}, errors.New("IAM Identity Center did not answer; try again")
+			}
+			return api.SSOLogin{}, badName{"no [[sso]] named " + req.Name + " in the config"}
+		}
+	})
+	w := serve(t, s.Handler(), authed(request(t, "POST", "/v1/sso/login", testPort, `{"name":"acme","no_browser":true}`)))
+	var got api.SSOLogin
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 200 || got.UserCode != "ABCD-EFGH" {
+		t.Fatalf("status %d, %v; body %s", w.Code, err, w.Body)
+	}
+	if len(asked) != 1 || !asked[0].NoBrowser {
+		t.Errorf("asked %+v, want one no-browser sign-in", asked)
+	}
+	// An empty body means the default [[sso]].
+	if w := serve(t, s.Handler(), authed(request(t, "POST", "/v1/sso/login", testPort, ""))); w.Code != 200 {
+		t.Errorf("empty body: %d %s", w.Code, w.Body)
+	}
+	for _, tc := range []struct {
+		body, code string
+		status     int
+	}{
+		{`{"name":"nope"}`, "bad_request", 400},
+		{`{"name":"down"}`, "sso_failed", 502},
+		{`{"name":"acme","extra":1}`, "bad_request", 400},
+	} {
+		w := serve(t, s.Handler(), authed(request(t, "POST", "/v1/sso/login", testPort, tc.body)))
+		wantError(t, w, tc.status, tc.code)
+	}
+	wantError(t, serve(t, s.Handler(), authed(request(t, "GET", "/v1/sso/login", testPort, ""))), 405, "method_not_allowed")
+	// Without the token, nothing starts.
+	n := len(asked)
+	if w := serve(t, s.Handler(), request(t, "POST", "/v1/sso/login", testPort, `{"name":"acme"}`)); w.Code != 401 || len(asked) != n {
+		t.Errorf("unauthenticated: %d, %d sign-ins started", w.Code, len(asked)-n)
+	}
+}

@@ -58,6 +58,10 @@ type Options struct {
 	// path. It runs on the request's goroutine, on the hot path, so it must
 	// be quick and never block.
 	OnServe func(account, endpoint string, peer peercred.Conn)
+	// SSOLogin answers POST /v1/sso/login: start an IAM Identity Center
+	// sign-in. Errors with a BadRequest() method (no such [[sso]]) -> 400,
+	// others -> 502.
+	SSOLogin func(ctx context.Context, req api.SSOLoginRequest) (api.SSOLogin, error)
 	// DashboardLink answers POST /v1/dashboard-link with a one-time URL
 	// that opens the browser page; its error is answered with 503.
 	DashboardLink func(ctx context.Context) (string, error)
