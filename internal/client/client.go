@@ -177,6 +177,14 @@ func (c *Client) DashboardLink(ctx context.Context) (string, error) {
 	return l.URL, err
 }
 
+// SSOLogin starts an IAM Identity Center sign-in in the daemon and returns
+// the page to open; Status then shows how it goes.
+func (c *Client) SSOLogin(ctx context.Context, req api.SSOLoginRequest) (api.SSOLogin, error) {
+	var l api.SSOLogin
+	err := c.do(ctx, http.MethodPost, "/v1/sso/login", req, &l)
+	return l, err
+}
+
 // Credentials fetches an account's credentials from the ECS endpoint.
 func (c *Client) Credentials(ctx context.Context, account string) (api.ECSCredentials, error) {
 	var cr api.ECSCredentials
