@@ -5,7 +5,9 @@
 // Credential Manager, or a Secret Service (gnome-keyring, KeePassXC) on
 // Linux. Each user has up to two items under the service name: the
 // long-lived keys, named after the IAM user, and the cached MFA session,
-// named "<user>/session". Items hold compact JSON.
+// named "<user>/session". Items hold compact JSON. Each [[sso]] (IAM
+// Identity Center) keeps its tokens and client registration in parts
+// named "sso:<name>/..." (see sso.go).
 package keychain
 
 import (
