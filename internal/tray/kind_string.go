@@ -17,11 +17,12 @@ func _() {
 	_ = x[ToggleAutostart-6]
 	_ = x[Quit-7]
 	_ = x[OpenDashboard-8]
+	_ = x[SSOLogin-9]
 }
 
-const _Kind_name = "noneopen-consolecopy-envcopy-credential-processenter-mfareloadtoggle-autostartquitopen-dashboard"
+const _Kind_name = "noneopen-consolecopy-envcopy-credential-processenter-mfareloadtoggle-autostartquitopen-dashboardsso-login"
 
-var _Kind_index = [...]uint8{0, 4, 16, 24, 47, 56, 62, 78, 82, 96}
+var _Kind_index = [...]uint8{0, 4, 16, 24, 47, 56, 62, 78, 82, 96, 105}
 
 func (i Kind) String() string {
 	idx := int(i) - 0

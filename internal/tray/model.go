@@ -22,6 +22,7 @@ type State struct {
 	Users        []broker.UserStatus
 	Accounts     []broker.AccountStatus
 	ConsoleUsers []ConsoleUser // IAM users whose own account's console the menu offers
+	SSO          []api.SSOInfo // IAM Identity Center sign-ins, in config order
 	ConfigError  string        // why the config on disk is not in force
 	ActionError  string        // the last menu action that failed, until one succeeds
 	Autostart    *bool         // whether hopd starts at login; nil when that cannot be told
@@ -62,6 +63,7 @@ const (
 	ToggleAutostart                   // toggle-autostart
 	Quit                              // quit
 	OpenDashboard                     // open-dashboard
+	SSOLogin                          // sso-login
 )
 
 // Action is a click: what to do, and for which account (or console user)
@@ -114,9 +116,10 @@ func Build(s State) Menu {
 			Children: consoleItems(u.Name, u.Region),
 		})
 	}
-	if len(s.Accounts) == 0 && len(s.ConsoleUsers) == 0 {
+	if len(s.Accounts) == 0 && len(s.ConsoleUsers) == 0 && len(s.SSO) == 0 {
 		m.Items = append(m.Items, Item{Label: "No accounts: add [[account]] to the config", Disabled: true})
 	}
+	m.Items = append(m.Items, ssoItems(s)...)
 
 	m.Items = append(m.Items, separator())
 	if needsMFA(s) {
@@ -137,6 +140,44 @@ func Build(s State) Menu {
 }
 
 func separator() Item { return Item{Separator: true} }
+
+// ssoItems offer a sign-in for every [[sso]] that needs one, and say until
+// when the others last.
+func ssoItems(s State) []Item {
+	var out []Item
+	for _, in := range s.SSO {
+		switch in.State {
+		case api.SSOSignedIn:
+			label := in.Name + ": signed in"
+			if !in.Expires.IsZero() {
+				label += " until " + clock(s, in.Expires)
+			}
+			out = append(out, Item{Label: label, Tooltip: in.StartURL, Disabled: true})
+		case api.SSOSigningIn:
+			out = append(out, Item{Label: "Signing in to " + in.Name + "…", Tooltip: "finish the sign-in in the browser", Disabled: true})
+		default:
+			out = append(out, Item{Label: "Sign in to " + in.Name + "…", Tooltip: "IAM Identity Center at " + in.StartURL, Action: Action{Kind: SSOLogin, Account: in.Name}})
+		}
+	}
+	if len(out) > 0 && len(s.Accounts)+len(s.ConsoleUsers) > 0 {
+		out = append([]Item{separator()}, out...)
+	}
+	return out
+}
+
+// clock formats t for a menu line: the time of day, with the weekday when
+// it is not today.
+func clock(s State, t time.Time) string {
+	loc := s.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	t = t.In(loc)
+	if now := s.Now.In(loc); !s.Now.IsZero() && t.YearDay() != now.YearDay() {
+		return t.Format("Mon 15:04")
+	}
+	return t.Format("15:04")
+}
 
 func needsMFA(s State) bool {
 	for _, u := range s.Users {
@@ -182,19 +223,22 @@ func statusLine(s State) (icon Icon, line, detail string) {
 			until = u.SessionExpires
 		}
 	}
+	for _, in := range s.SSO {
+		if in.State == api.SSONeedsSignIn || in.State == api.SSOError {
+			msg := "Sign in to " + in.Name + " (IAM Identity Center)"
+			if in.LastError != "" {
+				return IconMFA, msg, in.LastError
+			}
+			return IconMFA, msg, "hopd sso login " + in.Name
+		}
+	}
 	if until.IsZero() {
+		if len(s.Users) == 0 && len(s.SSO) > 0 {
+			return IconNormal, "Signed in to IAM Identity Center", ""
+		}
 		return IconNormal, "No session yet", "a session starts when an account is first used"
 	}
-	loc := s.Location
-	if loc == nil {
-		loc = time.Local
-	}
-	t := until.In(loc)
-	line = "Session valid until " + t.Format("15:04")
-	if now := s.Now.In(loc); !s.Now.IsZero() && t.YearDay() != now.YearDay() {
-		line = "Session valid until " + t.Format("Mon 15:04")
-	}
-	return IconNormal, line, ""
+	return IconNormal, "Session valid until " + clock(s, until), ""
 }
 
 // fewWords shortens a message for a menu line, at a word boundary.

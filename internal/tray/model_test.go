@@ -323,3 +323,36 @@ func TestEveryKindHasAName(t *testing.T) {
 		t.Errorf("OpenDashboard.String() = %q", got)
 	}
 }
+
+func TestBuildSSO(t *testing.T) {
+	signedIn := api.SSOInfo{Name: "acme", StartURL: "https://acme.awsapps.com/start", State: api.SSOSignedIn, Expires: noon.Add(8 * time.Hour)}
+	ended := api.SSOInfo{Name: "corp", StartURL: "https://corp.awsapps.com/start", State: api.SSONeedsSignIn}
+	signing := api.SSOInfo{Name: "lab", StartURL: "https://lab.awsapps.com/start", State: api.SSOSigningIn}
+
+	m := Build(State{SSO: []api.SSOInfo{signedIn, ended, signing}, Accounts: []broker.AccountStatus{prod}, Now: noon, Location: time.UTC})
+	if m.Icon != IconMFA || m.Status != "Sign in to corp (IAM Identity Center)" {
+		t.Errorf("icon %v, status %q: want the sign-in that is needed", m.Icon, m.Status)
+	}
+	if it, ok := find(m.Items, "acme: signed in until 20:00"); !ok || !it.Disabled {
+		t.Errorf("signed-in line: %+v, %v", it, ok)
+	}
+	it, ok := find(m.Items, "Sign in to corp…")
+	if !ok || it.Action != (Action{Kind: SSOLogin, Account: "corp"}) {
+		t.Errorf("sign-in item: %+v, %v", it, ok)
+	}
+	if it, ok := find(m.Items, "Signing in to lab…"); !ok || !it.Disabled {
+		t.Errorf("signing-in line: %+v, %v", it, ok)
+	}
+	if _, ok := find(m.Items, "No accounts: add [[account]] to the config"); ok {
+		t.Error("an SSO-only menu says there are no accounts")
+	}
+
+	// Signed in everywhere, with no IAM user: the status says so.
+	m = Build(State{SSO: []api.SSOInfo{signedIn}, Now: noon})
+	if m.Icon != IconNormal || m.Status != "Signed in to IAM Identity Center" {
+		t.Errorf("icon %v, status %q", m.Icon, m.Status)
+	}
+	if SSOLogin.String() != "sso-login" {
+		t.Errorf("SSOLogin.String() = %q", SSOLogin.String())
+	}
+}
