@@ -87,7 +87,7 @@ func TestProfileUserHopsWithTheProfilesCredentials(t *testing.T) {
 		p.next = func() (aws.Credentials, error) {
 			mu.Lock()
 			defer mu.Unlock()
-			if current.Expires.Sub(time.Now()) < time.Minute {
+			if time.Until(current.Expires) < time.Minute {
 				current = f.SessionFor(time.Now().Add(15 * time.Minute))
 			}
 			return current, nil

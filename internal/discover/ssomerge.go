@@ -92,12 +92,11 @@ func ssoAccounts(s config.SSO, a SSOAccount, overrides map[string]config.Account
 	taken[alias.Name] = true
 	out := []config.Account{alias}
 	for _, r := range roles {
-		n := base
-		if a.Name != "" {
-			n = config.SSORoleAccountName(a.Name, r)
-		} else {
-			n = config.SSORoleAccountName("account-"+a.ID, r)
+		label := a.Name
+		if label == "" {
+			label = "account-" + a.ID
 		}
+		n := config.SSORoleAccountName(label, r)
 		n = free(n, a.ID, taken)
 		taken[n] = true
 		out = append(out, entry(n, r))
