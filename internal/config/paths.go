@@ -28,6 +28,13 @@ func StateDir() (string, error) {
 	if d := os.Getenv("HOPD_STATE_DIR"); d != "" {
 		return d, nil
 	}
+	return DefaultStateDir()
+}
+
+// DefaultStateDir is the platform's place for hopd's state, whatever
+// $HOPD_STATE_DIR says: a credential_process line names any other state
+// directory, since tools run it without the shell's HOPD_STATE_DIR.
+func DefaultStateDir() (string, error) {
 	return stateDir(runtime.GOOS, os.Getenv, os.UserHomeDir)
 }
 
