@@ -109,7 +109,7 @@ func TestDoctor(t *testing.T) {
 	t.Run("keychain unreachable", func(t *testing.T) {
 		found := doctor(t, 1, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "nobus"))
 		expect(t, found, "keychain", "FAIL", "cannot reach the keychain")
-		expect(t, found, "tray", "warn", "cannot reach the D-Bus session bus")
+		expect(t, found, "tray", "warn", "cannot connect to the D-Bus session bus")
 	})
 
 	t.Run("port taken", func(t *testing.T) {

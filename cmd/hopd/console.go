@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hopd/hopd/internal/api"
-	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/console"
 )
@@ -80,85 +76,4 @@ account's console, signed in with GetFederationToken.`,
 	cmd.Flags().StringVar(&region, "region", "", "open the console in this region instead of the account's own")
 	cmd.Flags().BoolVar(&logout, "logout-first", false, "sign the browser out of the console session it has before signing in (without AWS multi-session, one account at a time)")
 	return cmd
-}
-
-// consoleWait bounds how long a console sign-in waits for STS to hand over
-// credentials that are not cached yet.
-const consoleWait = 20 * time.Second
-
-// consoleLink signs in to the console of an account, or of an IAM user's
-// own account (console = true), for the control API and the tray alike.
-func (d *daemon) consoleLink(ctx context.Context, name, region string) (api.ConsoleLink, error) {
-	d.mu.Lock()
-	cfg := d.cfg
-	d.mu.Unlock()
-	signer := console.Signer{Endpoint: console.Endpoint(cfg.SigninURL)}
-
-	var creds console.Credentials
-	var browser string
-	if a, ok := d.account(name); ok {
-		if region == "" {
-			region = a.Region
-		} else if err := console.CheckRegion(region, a.Region); err != nil {
-			return api.ConsoleLink{}, err
-		}
-		c, err := d.roleCreds(ctx, name)
-		if err != nil {
-			return api.ConsoleLink{}, err
-		}
-		creds = console.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
-		if fa, ok := cfg.Account(name); ok {
-			browser = fa.Browser // discovered accounts have none
-		}
-	} else if u, ok := cfg.User(name); ok && u.Console {
-		if region == "" {
-			region = u.Region
-		} else if err := console.CheckRegion(region, u.Region); err != nil {
-			return api.ConsoleLink{}, err
-		}
-		keys, err := d.keys.Keys(u.Name)
-		if err != nil {
-			return api.ConsoleLink{}, err
-		}
-		fed := console.NewFederationAPI(u.Region, console.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey})
-		if creds, err = console.FederationCredentials(ctx, fed, u.Name); err != nil {
-			return api.ConsoleLink{}, err
-		}
-	} else {
-		return api.ConsoleLink{}, fmt.Errorf("%w %q: see `hopd accounts` (or set console = true on a [user] for its own account)", broker.ErrUnknownAccount, name)
-	}
-	url, err := signer.LoginURL(ctx, creds, region)
-	if err != nil {
-		return api.ConsoleLink{}, err
-	}
-	return api.ConsoleLink{URL: url, Browser: browser}, nil
-}
-
-// account finds an account among those in force: the config's and the
-// discovered ones.
-func (d *daemon) account(name string) (broker.AccountStatus, bool) {
-	for _, a := range d.broker.Status().Accounts {
-		if a.Name == name {
-			return a, true
-		}
-	}
-	return broker.AccountStatus{}, false
-}
-
-// roleCreds waits for an account's credentials longer than an SDK would:
-// a person who clicked can wait for STS a few seconds.
-func (d *daemon) roleCreds(ctx context.Context, name string) (broker.Creds, error) {
-	ctx, cancel := context.WithTimeout(ctx, consoleWait)
-	defer cancel()
-	for {
-		c, err := d.broker.Credentials(ctx, name)
-		if err == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
-			return c, err
-		}
-		select {
-		case <-ctx.Done():
-			return c, err
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
 }

@@ -124,6 +124,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "config error (the last good config stays in force): %s\n", d.ConfigError)
 			}
 			printDiscovery(w, d.Discovery, now)
+			printSSO(w, d.SSO, now)
 			for _, u := range st.Broker.Users {
 				line := fmt.Sprintf("user %s: %s", u.Name, u.State)
 				if !u.SessionExpires.IsZero() {

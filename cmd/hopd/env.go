@@ -7,56 +7,29 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/client"
-	"github.com/hopd/hopd/internal/server"
+	"github.com/hopd/hopd/internal/sdkenv"
 )
 
-// conflicting are variables that SDKs prefer over hopd's endpoints; exec
-// removes them and env unsets them.
-var conflicting = []string{
-	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
-	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-	"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_DISABLED",
-}
-
 // accountEnv is what points an SDK at hopd for one account.
-func accountEnv(ctx context.Context, c *client.Client, name string, imds bool) ([][2]string, error) {
+func accountEnv(ctx context.Context, c *client.Client, name string, mode sdkenv.Mode) (sdkenv.Account, error) {
 	a, err := c.Account(ctx, name)
 	if err != nil {
-		return nil, err
+		return sdkenv.Account{}, err
 	}
-	var vars [][2]string
+	return sdkenv.Account{Name: a.Name, Region: a.Region, IMDSPort: a.IMDSPort, Listen: c.Listen, StateDir: c.StateDir}, nil
+}
+
+// modeOf is the endpoint --imds asks for.
+func modeOf(imds bool) sdkenv.Mode {
 	if imds {
-		if a.IMDSPort == 0 {
-			return nil, fmt.Errorf("account %s has no IMDS listener: set imds_port for it in the config, or use the ECS form (without --imds)", name)
-		}
-		vars = append(vars,
-			[2]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://" + server.IMDSHost + ":" + strconv.Itoa(a.IMDSPort) + "/"},
-			[2]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv4"},
-		)
-	} else {
-		vars = append(vars,
-			[2]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", c.BaseURL() + "/creds/" + a.Name},
-			[2]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", api.StateDir(c.StateDir).TokenFile()},
-		)
+		return sdkenv.IMDS
 	}
-	vars = append(vars,
-		// SDKs read ~/.aws/credentials before the ECS and IMDS endpoints, so
-		// a [default] profile there would win over hopd.
-		[2]string{"AWS_SHARED_CREDENTIALS_FILE", os.DevNull},
-		[2]string{"AWS_REGION", a.Region},
-		[2]string{"AWS_DEFAULT_REGION", a.Region},
-		[2]string{"HOPD_ACCOUNT", a.Name},
-	)
-	return vars, nil
+	return sdkenv.ECS
 }
 
 func newEnvCmd(g *globals) *cobra.Command {
@@ -78,16 +51,16 @@ sits in the environment. With --imds the IMDSv2 listener of the account
 			if err != nil {
 				return err
 			}
-			vars, err := accountEnv(cmd.Context(), c, args[0], imds)
+			a, err := accountEnv(cmd.Context(), c, args[0], modeOf(imds))
 			if err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintln(w, "unset "+strings.Join(conflicting, " "))
-			for _, v := range vars {
-				fmt.Fprintf(w, "export %s=%s\n", v[0], shellQuote(v[1]))
+			lines, err := sdkenv.EnvLines(a, modeOf(imds))
+			if err != nil {
+				return err
 			}
-			return nil
+			_, err = fmt.Fprint(cmd.OutOrStdout(), lines)
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&imds, "imds", false, "use the account's IMDSv2 listener instead of the ECS endpoint")
@@ -111,7 +84,11 @@ func newExecCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			vars, err := accountEnv(cmd.Context(), c, args[0], imds)
+			a, err := accountEnv(cmd.Context(), c, args[0], modeOf(imds))
+			if err != nil {
+				return err
+			}
+			vars, err := sdkenv.Vars(a, modeOf(imds))
 			if err != nil {
 				return err
 			}
@@ -126,7 +103,7 @@ func newExecCmd(g *globals) *cobra.Command {
 func runWithEnv(name string, args []string, vars [][2]string) error {
 	env := make([]string, 0, len(os.Environ())+len(vars))
 	drop := map[string]bool{}
-	for _, k := range conflicting {
+	for _, k := range sdkenv.Conflicting {
 		drop[k] = true
 	}
 	for _, kv := range os.Environ() {
@@ -151,13 +128,6 @@ func runWithEnv(name string, args []string, vars [][2]string) error {
 		return fmt.Errorf("running %s: %w", name, err)
 	}
 	return nil
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:[]") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func completeAccounts(g *globals) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

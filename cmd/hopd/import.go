@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hopd/hopd/internal/awsconfig"
+	"github.com/hopd/hopd/internal/sdkenv"
 )
 
 func newImportCmd(g *globals) *cobra.Command {
@@ -68,7 +69,7 @@ Afterwards store each user's keys with "hopd keys set USER".`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Wrote %s with %d accounts.\n", target, len(p.Accounts))
 			for _, u := range p.Users {
-				fmt.Fprintf(out, "Next: hopd keys set %s\n", shellQuote(u.Name))
+				fmt.Fprintf(out, "Next: hopd keys set %s\n", sdkenv.ShellQuote(u.Name))
 			}
 			return nil
 		},

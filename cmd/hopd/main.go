@@ -48,9 +48,9 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "hopd",
 		Short: "Fresh AWS credentials for every account, served on loopback",
-		Long: `hopd keeps your IAM user's access keys in the OS keychain, turns them into
-one MFA-backed session a day, and serves assumed-role credentials for every
-account of your AWS Organization to any SDK or CLI on this machine:
+		Long: `hopd holds your AWS sign-in (IAM Identity Center, any AWS profile, or an
+IAM user's access keys in the OS keychain) and serves fresh credentials for
+every account of your AWS Organization to any SDK or CLI on this machine:
 
   ECS endpoint       hopd env ACCOUNT        (AWS_CONTAINER_CREDENTIALS_FULL_URI)
   IMDSv2             hopd env ACCOUNT --imds (AWS_EC2_METADATA_SERVICE_ENDPOINT)
@@ -89,6 +89,7 @@ talk to it.`,
 		newAutostartCmd(g),
 		newDoctorCmd(g),
 		newDashboardCmd(g),
+		newSSOCmd(g),
 		newVersionCmd(),
 	)
 	return root

@@ -6,12 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +16,7 @@ import (
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/discover"
+	"github.com/hopd/hopd/internal/sdkenv"
 )
 
 func newProfilesCmd(g *globals) *cobra.Command {
@@ -212,64 +209,17 @@ func (g *globals) offlineConfig() (*config.Config, error) {
 	return discover.Merge(cfg, found), nil
 }
 
-// credsCommand is the credential_process command line without the account:
-// hopd's absolute path, "creds", and the state directory when it is not
-// the default one, since tools run it without this shell's environment.
+// credsCommand is the credential_process command line without the account;
+// it names the state directory when it is not the default one.
 func (g *globals) credsCommand() (string, error) {
-	self, err := selfPath()
+	self, err := sdkenv.Self()
 	if err != nil {
 		return "", err
 	}
-	args := []string{processArg(self)}
-	state := g.stateDir
-	if state == "" {
-		state = os.Getenv("HOPD_STATE_DIR")
-	}
-	if state != "" {
-		abs, err := filepath.Abs(state)
-		if err != nil {
-			return "", fmt.Errorf("making the state directory %s absolute: %w", state, err)
-		}
-		args = append(args, "--state-dir", processArg(abs))
-	}
-	return strings.Join(append(args, "creds"), " "), nil
-}
-
-// selfPath is the absolute path of this hopd: the one the user ran when it
-// is the same file (a link on PATH keeps working after an upgrade that
-// moves its target), else the executable's own.
-func selfPath() (string, error) {
-	exe, err := os.Executable()
+	state, err := g.state()
 	if err != nil {
-		return "", fmt.Errorf("cannot find hopd's own path (%w): run it by its full path", err)
+		return "", err
 	}
-	ran := os.Args[0]
-	if !strings.ContainsAny(ran, `/\`) {
-		if ran, err = exec.LookPath(ran); err != nil {
-			return exe, nil
-		}
-	}
-	abs, err := filepath.Abs(ran)
-	if err != nil {
-		return exe, nil
-	}
-	a, errA := os.Stat(abs)
-	b, errB := os.Stat(exe)
-	if errA == nil && errB == nil && os.SameFile(a, b) {
-		return abs, nil
-	}
-	return exe, nil
-}
-
-// processArg quotes an argument of credential_process: the AWS CLI splits
-// the line like a POSIX shell, except on Windows, where it honours only
-// double quotes.
-func processArg(s string) string {
-	if runtime.GOOS == "windows" {
-		if strings.ContainsAny(s, " \t") {
-			return `"` + s + `"`
-		}
-		return s
-	}
-	return shellQuote(s)
+	def, _ := config.DefaultStateDir()
+	return sdkenv.CredsCommand(self, state, def)
 }

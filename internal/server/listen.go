@@ -68,14 +68,13 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 	}
 }
 
-// Serve binds cfg.Listen, opens the IMDS listeners (via Apply), and serves
-// until ctx is done; then it stops accepting, lets in-flight requests finish
-// for up to shutdownGrace, closes every listener and returns. A Server
-// serves once. IMDS ports that cannot be bound are logged, not fatal; the
-// main listener failing to bind is returned as a *ListenError.
-func (s *Server) Serve(ctx context.Context, cfg *config.Config) error {
+// Listen binds the main listener on cfg's listen address, and the IMDS
+// ports of its accounts, without serving yet: once it returns, clients
+// that connect are queued, so the daemon can say where it listens (in
+// daemon.json) before Serve starts.
+func (s *Server) Listen(cfg *config.Config) error {
 	if cfg == nil {
-		return errors.New("server.Serve needs a config")
+		return errors.New("server.Listen needs a config")
 	}
 	addr, err := loopbackAddr(cfg.Listen, cfg.Path)
 	if err != nil {
@@ -88,20 +87,36 @@ func (s *Server) Serve(ctx context.Context, cfg *config.Config) error {
 		return errors.New("this server has shut down; make a new one to serve again")
 	case s.mainSrv != nil:
 		s.mu.Unlock()
-		return errors.New("this server is already serving")
+		return errors.New("this server is already listening")
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		s.mu.Unlock()
 		return &ListenError{Addr: addr, Err: err}
 	}
-	srv := s.newHTTPServer(s.Handler())
-	s.mainSrv, s.mainLn, s.addr, s.listen = srv, ln, ln.Addr(), cfg.Listen
+	s.mainSrv, s.mainLn, s.addr, s.listen = s.newHTTPServer(s.Handler()), ln, ln.Addr(), cfg.Listen
 	s.mu.Unlock()
 
 	for _, err := range s.Apply(cfg) {
 		s.log.Error("IMDS listener", "err", err)
 	}
+	return nil
+}
+
+// Serve serves until ctx is done, then shuts down gracefully: requests in
+// flight finish. It binds with Listen first unless that was done.
+func (s *Server) Serve(ctx context.Context, cfg *config.Config) error {
+	s.mu.Lock()
+	bound := s.mainSrv != nil && !s.closed
+	s.mu.Unlock()
+	if !bound {
+		if err := s.Listen(cfg); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	srv, ln := s.mainSrv, s.mainLn
+	s.mu.Unlock()
 	s.log.Info("serving credentials", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -112,7 +127,7 @@ func (s *Server) Serve(ctx context.Context, cfg *config.Config) error {
 	}
 	s.shutdown()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
-		return fmt.Errorf("serving %s stopped: %w", addr, serveErr)
+		return fmt.Errorf("serving %s stopped: %w", ln.Addr(), serveErr)
 	}
 	return nil
 }
