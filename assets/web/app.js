@@ -86,6 +86,31 @@
     }
   }
 
+  // renderSSO lists each [[sso]] with a Sign in button while it needs one.
+  function renderSSO(v) {
+    const list = v.sso || [];
+    $('sso').hidden = list.length === 0;
+    $('sso-list').replaceChildren(...list.map((s) => {
+      const li = el('li', {className: 'sso-item'});
+      li.dataset.sso = s.name;
+      let text = `${s.name}: ${s.state}`;
+      if (s.login && s.login.user_code) text += ` (confirm the code ${s.login.user_code} at ${s.login.url})`;
+      if (s.last_error) text += ` (${s.last_error})`;
+      li.append(el('span', {textContent: text}));
+      if (s.state === states.sso.needsSignIn || s.state === states.sso.error) {
+        const b = el('button', {type: 'button', className: 'sso-login', textContent: `Sign in to ${s.name}`});
+        b.addEventListener('click', async () => {
+          b.disabled = true;
+          const r = await post('/api/sso/login', {name: s.name});
+          if (!r.ok) li.append(el('span', {className: 'action-message bad', textContent: r.message}));
+          else if (!r.data.opened) window.open(r.data.url, '_blank', 'noopener');
+        });
+        li.append(b);
+      }
+      return li;
+    }));
+  }
+
   function clientItem(c) {
     const who = c.process ? `${c.process} (pid ${c.pid})` : c.remote;
     return el('li', {className: 'client'},
@@ -118,8 +143,11 @@
     const button = el('button', {type: 'button', className: 'open-console', textContent: 'Open console'});
     button.setAttribute('aria-label', `Open the AWS console of ${a.name}`);
     button.addEventListener('click', () => openConsole(a.name, button));
+    const copy = el('button', {type: 'button', className: 'copy-env', textContent: 'Copy env lines'});
+    copy.setAttribute('aria-label', `Copy the shell lines that point SDKs at hopd for ${a.name}`);
+    copy.addEventListener('click', () => copyEnv(a.name));
     const note = notes.get(a.name);
-    const actions = el('div', {className: 'actions'}, button,
+    const actions = el('div', {className: 'actions'}, button, copy,
       el('span', {className: 'action-message' + (note && note.bad ? ' bad' : ''), textContent: note ? note.text : ''}));
     const li = el('li', {className: 'account'}, stripe, body, actions);
     li.dataset.account = a.name;
@@ -134,6 +162,7 @@
     $('config-path').textContent = v.config_path ? `Config: ${v.config_path}` : '';
     sessionLine(v);
     renderMFA(v);
+    renderSSO(v);
     const problem = $('problem');
     problem.hidden = !v.config_error;
     problem.textContent = v.config_error ? `The config file has an error; the last good config stays in force:\n${v.config_error}` : '';
@@ -192,6 +221,21 @@
       notes.set(name, r.ok ? {text: 'Opened in the browser.'} : {text: r.message, bad: true});
     } catch (e) {
       notes.set(name, {text: 'hopd did not answer; is it running?', bad: true});
+    }
+    if (view) render(view);
+  }
+
+  async function copyEnv(name) {
+    try {
+      const r = await post('/api/env', {account: name});
+      if (!r.ok) {
+        notes.set(name, {text: r.message, bad: true});
+      } else {
+        await navigator.clipboard.writeText(r.data.text);
+        notes.set(name, {text: 'Copied: paste the lines into a shell.'});
+      }
+    } catch (e) {
+      notes.set(name, {text: 'Could not copy: run `hopd env ' + name + '` instead.', bad: true});
     }
     if (view) render(view);
   }

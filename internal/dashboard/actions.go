@@ -66,6 +66,10 @@ func (d *Dashboard) serveAction(w http.ResponseWriter, r *http.Request) {
 		d.serveConsole(ctx, w, r)
 	case "/api/reload":
 		d.serveReload(ctx, w, r)
+	case "/api/env":
+		d.serveEnv(w, r)
+	case "/api/sso/login":
+		d.serveSSOLogin(ctx, w, r)
 	default:
 		writeError(w, r, http.StatusNotFound, "not_found", "The dashboard has no such action.")
 	}
@@ -143,6 +147,52 @@ func (d *Dashboard) serveConsole(ctx context.Context, w http.ResponseWriter, r *
 		d.log.Warn("opening the console from the dashboard failed", "account", req.Account, "err", err)
 		writeError(w, r, http.StatusBadGateway, "console_failed", sentence(err.Error()))
 	}
+}
+
+// serveEnv answers the shell lines of `hopd env ACCOUNT`, for the page's
+// "Copy env lines": they name the token file, never the token.
+func (d *Dashboard) serveEnv(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Account string `json:"account"`
+	}
+	if !decode(r, &req) || !config.ValidAccountName(req.Account) {
+		writeError(w, r, http.StatusBadRequest, "bad_request", `Send {"account":"NAME"}.`)
+		return
+	}
+	if d.opts.EnvLines == nil {
+		writeError(w, r, http.StatusNotFound, "not_found", "This hopd cannot give env lines.")
+		return
+	}
+	text, err := d.opts.EnvLines(req.Account)
+	if err != nil {
+		writeError(w, r, http.StatusNotFound, "unknown_account", sentence(err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Text string `json:"text"`
+	}{text})
+}
+
+// serveSSOLogin starts an IAM Identity Center sign-in and answers the page
+// to open (the daemon opens it itself when it can) and the device code.
+func (d *Dashboard) serveSSOLogin(ctx context.Context, w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if !decode(r, &req) || !config.ValidAccountName(req.Name) {
+		writeError(w, r, http.StatusBadRequest, "bad_request", `Send {"name":"SSO"} with the name of an [[sso]] of the config.`)
+		return
+	}
+	if d.opts.SSOLogin == nil {
+		writeError(w, r, http.StatusNotFound, "not_found", "This hopd cannot sign in to IAM Identity Center.")
+		return
+	}
+	login, err := d.opts.SSOLogin(ctx, req.Name)
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, "sso_login_failed", sentence(err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, login)
 }
 
 func (d *Dashboard) serveReload(ctx context.Context, w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hopd/hopd/assets"
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/peercred"
 )
@@ -37,7 +38,8 @@ type Source interface {
 type Info struct {
 	Version     string
 	ConfigPath  string
-	ConfigError string // why the config on disk is not in force
+	ConfigError string        // why the config on disk is not in force
+	SSO         []api.SSOInfo // each [[sso]]'s sign-in, for its "Sign in" button
 }
 
 // Options connect the page to the daemon.
@@ -49,8 +51,12 @@ type Options struct {
 	OpenConsole func(ctx context.Context, account string) error
 	// Reload re-reads the config file; its error says what is wrong.
 	Reload func(ctx context.Context) error
-	Info   func() Info
-	Logger *slog.Logger
+	// EnvLines are `hopd env ACCOUNT`'s lines, for "Copy env lines".
+	EnvLines func(account string) (string, error)
+	// SSOLogin starts a sign-in to the named [[sso]], for its "Sign in".
+	SSOLogin func(ctx context.Context, name string) (api.SSOLogin, error)
+	Info     func() Info
+	Logger   *slog.Logger
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 }

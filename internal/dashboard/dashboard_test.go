@@ -336,6 +336,18 @@ func TestActions(t *testing.T) {
 			return nil
 		}
 		o.Reload = func(context.Context) error { return reloadErr }
+		o.EnvLines = func(account string) (string, error) {
+			if account != "production" {
+				return "", fmt.Errorf("no account named %q any more: the config changed", account)
+			}
+			return "export HOPD_ACCOUNT=production\n", nil
+		}
+		o.SSOLogin = func(_ context.Context, name string) (api.SSOLogin, error) {
+			if name != "acme" {
+				return api.SSOLogin{}, fmt.Errorf("no [[sso]] named %q in the config", name)
+			}
+			return api.SSOLogin{Name: name, URL: "https://device.example/", UserCode: "ABCD-EFGH"}, nil
+		}
 	})
 	cookie, csrf := login(t, d)
 	post := func(path, body string) *httptest.ResponseRecorder {
@@ -376,6 +388,21 @@ func TestActions(t *testing.T) {
 	}
 	if w := post("/api/console", `{"account":"../x"}`); w.Code != 400 {
 		t.Errorf("Open console of a bad name: %d; want 400", w.Code)
+	}
+	if w := post("/api/env", `{"account":"production"}`); w.Code != 200 || !strings.Contains(w.Body.String(), `"text":"export HOPD_ACCOUNT=production\n"`) {
+		t.Errorf("env lines: %d %s; want 200 with the lines", w.Code, w.Body)
+	}
+	if w := post("/api/env", `{"account":"gone"}`); w.Code != 404 || !strings.Contains(message(w), "gone") {
+		t.Errorf("env lines of an unknown account: %d %s; want 404 naming it", w.Code, w.Body)
+	}
+	if w := post("/api/sso/login", `{"name":"acme"}`); w.Code != 200 || !strings.Contains(w.Body.String(), `"user_code":"ABCD-EFGH"`) {
+		t.Errorf("sso login: %d %s; want 200 with the device code", w.Code, w.Body)
+	}
+	if w := post("/api/sso/login", `{"name":"other"}`); w.Code != 400 || !strings.Contains(message(w), "other") {
+		t.Errorf("sso login of an unknown [[sso]]: %d %s; want 400 naming it", w.Code, w.Body)
+	}
+	if w := post("/api/sso/login", `{"name":"../x"}`); w.Code != 400 {
+		t.Errorf("sso login with a bad name: %d; want 400", w.Code)
 	}
 	if w := post("/api/reload", `{}`); w.Code != 200 {
 		t.Errorf("reload: %d %s; want 200", w.Code, w.Body)

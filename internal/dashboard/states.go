@@ -24,10 +24,14 @@ type pageStates struct {
 	User         map[string]api.UserState    `json:"user"`
 	Account      map[string]api.AccountState `json:"account"`
 	AccountLabel map[api.AccountState]string `json:"accountLabel"`
+	SSO          map[string]api.SSOState     `json:"sso"`
 }
 
 func newPageStates() pageStates {
-	ps := pageStates{User: map[string]api.UserState{}, Account: map[string]api.AccountState{}, AccountLabel: accountLabels}
+	ps := pageStates{User: map[string]api.UserState{}, Account: map[string]api.AccountState{}, AccountLabel: accountLabels, SSO: map[string]api.SSOState{}}
+	for _, s := range api.SSOStates() {
+		ps.SSO[jsName(string(s))] = s
+	}
 	for _, s := range api.UserStates() {
 		ps.User[jsName(string(s))] = s
 	}

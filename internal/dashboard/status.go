@@ -19,6 +19,7 @@ type view struct {
 	ConfigError string        `json:"config_error,omitempty"`
 	Users       []userView    `json:"users"`
 	Accounts    []accountView `json:"accounts"`
+	SSO         []api.SSOInfo `json:"sso"`
 }
 
 type userView struct {
@@ -38,10 +39,13 @@ type accountView struct {
 
 func (d *Dashboard) view() view {
 	st := d.opts.Source.Status()
-	v := view{Now: d.now().UTC(), Users: []userView{}, Accounts: []accountView{}}
+	v := view{Now: d.now().UTC(), Users: []userView{}, Accounts: []accountView{}, SSO: []api.SSOInfo{}}
 	if d.opts.Info != nil {
 		info := d.opts.Info()
 		v.Version, v.ConfigPath, v.ConfigError = info.Version, info.ConfigPath, info.ConfigError
+		if info.SSO != nil {
+			v.SSO = info.SSO
+		}
 	}
 	waiting := map[string]bool{}
 	for _, u := range st.Users {
