@@ -127,6 +127,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 			printSSO(w, d.SSO, now)
 			for _, u := range st.Broker.Users {
 				line := fmt.Sprintf("user %s: %s", u.Name, u.State)
+				if u.Profile != "" {
+					line = fmt.Sprintf("user %s (AWS profile %s): %s", u.Name, u.Profile, u.State)
+				}
 				if !u.SessionExpires.IsZero() {
 					line += fmt.Sprintf(", session valid until %s", u.SessionExpires.Local().Format("Mon 15:04"))
 				}

@@ -19,6 +19,8 @@ do about each problem:
 
   config     the config file loads and is valid
   keychain   the keychain answers and holds each user's keys
+  profile    each [user] with a profile gets credentials from it (and what to
+             run when it does not, such as aws login --profile NAME)
   daemon     whether hopd runs, and whether it took the last config edit
   ports      the listen address and every imds_port are hopd's or free
   tray       the desktop can show a tray icon

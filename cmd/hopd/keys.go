@@ -34,6 +34,9 @@ stored. USER defaults to the only user in the config.`,
 			if err != nil {
 				return err
 			}
+			if profile := g.profileOf(user); profile != "" {
+				return fmt.Errorf("user %s takes its credentials from the AWS profile %s (profile in the config), so hopd needs and stores no keys for it; to use keys instead, remove profile from its [user]", user, profile)
+			}
 			k, err := readKeys(os.Stdin, cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -86,6 +89,23 @@ func (g *globals) userArg(args []string) (string, error) {
 		return "", errors.New("the config has several users: name one (hopd keys set USER)")
 	}
 	return cfg.Users[0].Name, nil
+}
+
+// profileOf is the AWS profile the config's user takes its credentials
+// from; "" for keys, or when the config cannot tell.
+func (g *globals) profileOf(user string) string {
+	path, err := g.config()
+	if err != nil {
+		return ""
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return ""
+	}
+	if u, ok := cfg.User(user); ok {
+		return u.Profile
+	}
+	return ""
 }
 
 // readKeys asks for the keys on a terminal, or reads two lines from a pipe.

@@ -10,7 +10,10 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/hopd/hopd/internal/autostart"
+	"github.com/hopd/hopd/internal/broker"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/desktop"
 	"github.com/hopd/hopd/internal/keychain"
@@ -55,6 +58,7 @@ type Env struct {
 	ConfigPath string
 	StateDir   string
 	Keychain   Keychain
+	Profiles   broker.ProfileFactory // resolves a [user] profile; default the SDK's shared config
 	Autostart  func() (autostart.State, error)
 	Exe        string // this hopd, for the autostart check
 	GOOS       string
@@ -69,6 +73,9 @@ type Env struct {
 func (e *Env) defaults() {
 	if e.Keychain == nil {
 		e.Keychain = keychain.New()
+	}
+	if e.Profiles == nil {
+		e.Profiles = broker.NewProfileFactory()
 	}
 	if e.Autostart == nil {
 		e.Autostart = autostart.Status
@@ -107,6 +114,7 @@ func Run(ctx context.Context, env Env) []Result {
 	cfg, res := CheckConfig(env.ConfigPath)
 	out := []Result{res}
 	out = append(out, CheckKeys(ctx, env.Keychain, cfg, env.Timeout)...)
+	out = append(out, CheckProfiles(ctx, env.Profiles, cfg, env.Timeout)...)
 	d, res := CheckDaemon(ctx, env.StateDir, env.Timeout)
 	out = append(out, res)
 	out = append(out, CheckPorts(cfg, d)...)
@@ -144,6 +152,9 @@ func CheckKeys(ctx context.Context, kc Keychain, cfg *config.Config, timeout tim
 	}
 	var out []Result
 	for _, u := range cfg.Users {
+		if u.Profile != "" {
+			continue // no keys: CheckProfiles
+		}
 		err := within(ctx, timeout, func() error { _, err := kc.Keys(u.Name); return err })
 		switch {
 		case err == errTimeout:
@@ -154,6 +165,40 @@ func CheckKeys(ctx context.Context, kc Keychain, cfg *config.Config, timeout tim
 			out = append(out, Result{"keychain", Fail, err.Error()})
 		default:
 			out = append(out, Result{"keychain", OK, fmt.Sprintf("the keys of user %q are in the keychain", u.Name)})
+		}
+	}
+	return out
+}
+
+// CheckProfiles makes sure that each [user] with a profile gets
+// credentials from it, and says what to run when it does not.
+func CheckProfiles(ctx context.Context, profiles broker.ProfileFactory, cfg *config.Config, timeout time.Duration) []Result {
+	if cfg == nil {
+		return nil
+	}
+	var out []Result
+	for _, u := range cfg.Users {
+		if u.Profile == "" {
+			continue
+		}
+		var creds aws.Credentials
+		err := within(ctx, timeout, func() error {
+			p, err := profiles(ctx, u.Profile, u.Region)
+			if err != nil {
+				return err
+			}
+			creds, err = p.Retrieve(ctx)
+			return err
+		})
+		switch {
+		case err == errTimeout:
+			out = append(out, Result{"profile", Fail, fmt.Sprintf("the AWS profile %s of user %q gave no credentials within %s; %s", u.Profile, u.Name, timeout, broker.ProfileHint(ctx, u.Profile))})
+		case err != nil:
+			out = append(out, Result{"profile", Fail, fmt.Sprintf("the AWS profile %s of user %q gives no credentials (%v); %s", u.Profile, u.Name, err, broker.ProfileHint(ctx, u.Profile))})
+		case creds.CanExpire:
+			out = append(out, Result{"profile", OK, fmt.Sprintf("the AWS profile %s of user %q gives credentials, valid until %s", u.Profile, u.Name, creds.Expires.Local().Format("Mon 15:04"))})
+		default:
+			out = append(out, Result{"profile", OK, fmt.Sprintf("the AWS profile %s of user %q gives credentials", u.Profile, u.Name)})
 		}
 	}
 	return out

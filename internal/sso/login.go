@@ -62,6 +62,14 @@ func (c *Client) Login(ctx context.Context, name string, noBrowser bool) (api.SS
 			c.log.Info("signing in with a device code instead of the browser", "sso", name, "reason", err)
 		}
 		info, wait, err = c.startDevice(ctx, name, b, reg)
+		var gone *types.InvalidClientException
+		if errors.As(err, &gone) {
+			// Identity Center forgot the registration kept here: register anew.
+			_ = c.opts.Store.DeleteSSO(name, partClient)
+			if reg, err = c.register(ctx, name, b); err == nil {
+				info, wait, err = c.startDevice(ctx, name, b, reg)
+			}
+		}
 	}
 	if err != nil {
 		cancel()
@@ -193,7 +201,7 @@ func (c *Client) startDevice(ctx context.Context, name string, b config.SSO, reg
 		ClientId: aws.String(reg.ClientID), ClientSecret: aws.String(reg.ClientSecret), StartUrl: aws.String(b.StartURL),
 	})
 	if err != nil {
-		return api.SSOLogin{}, nil, fmt.Errorf("starting a device sign-in to IAM Identity Center %s failed: %s", name, short(err))
+		return api.SSOLogin{}, nil, &awsError{msg: fmt.Sprintf("starting a device sign-in to IAM Identity Center %s failed: %s", name, short(err)), err: err}
 	}
 	page := aws.ToString(out.VerificationUriComplete)
 	if page == "" {

@@ -38,7 +38,7 @@ type Store interface {
 type Options struct {
 	Store  Store
 	Logger *slog.Logger
-	Now    func() time.Time      // default time.Now
+	Now    func() time.Time       // default time.Now
 	Open   func(url string) error // opens the user's browser; nil: it cannot, so the device code is used
 }
 
@@ -58,9 +58,9 @@ type Client struct {
 
 	mu      sync.Mutex
 	blocks  map[string]config.SSO
-	tokens  map[string]*token    // read from the store once, then kept
-	logins  map[string]*login    // the sign-ins under way
-	errs    map[string]string    // why the last refresh or sign-in failed
+	tokens  map[string]*token      // read from the store once, then kept
+	logins  map[string]*login      // the sign-ins under way
+	errs    map[string]string      // why the last refresh or sign-in failed
 	refresh map[string]*sync.Mutex // one refresh at a time per [[sso]]
 	hooks   []func(string)
 }

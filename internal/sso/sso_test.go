@@ -120,7 +120,11 @@ type lockedWriter struct {
 	w  io.Writer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.w.Write(p) }
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
 
 // signIn runs a sign-in and waits until it is done.
 func (f *fixture) signIn(t *testing.T, noBrowser bool) api.SSOLogin {
@@ -225,6 +229,14 @@ func TestCallbackRefusesAnotherState(t *testing.T) {
 		t.Errorf("the callback page: %d %s", resp.StatusCode, body)
 	}
 	testenv.Eventually(t, 5*time.Second, func() bool { st, _, _, _ := c.State("acme"); return st == api.SSOSignedIn }, "not signed in after the browser came back")
+	// The callback is for one use: a replay finds nobody listening.
+	testenv.Eventually(t, 5*time.Second, func() bool {
+		resp, err := http.Get(redirect + "?code=again&state=x")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err != nil
+	}, "the callback still answers after the sign-in")
 }
 
 func TestDeviceSignInWithSlowDown(t *testing.T) {
@@ -348,6 +360,12 @@ func TestRegistrationIsKept(t *testing.T) {
 	f.signIn(t, true)
 	if n := f.s.Count("RegisterClient"); n != 1 {
 		t.Errorf("%d registrations for two sign-ins, want 1", n)
+	}
+	// Identity Center forgets the registration: the next sign-in registers anew.
+	f.s.ExpireClientRegistrations()
+	f.signIn(t, true)
+	if n := f.s.Count("RegisterClient"); n != 2 {
+		t.Errorf("%d registrations after Identity Center forgot the first, want 2", n)
 	}
 	// A new Client (a restart) finds the token and the registration.
 	c := sso.New(sso.Options{Store: f.store})

@@ -273,6 +273,16 @@ func (c *Client) register(ctx context.Context, name string, b config.SSO) (*regi
 	return reg, nil
 }
 
+// awsError is a sentence about an AWS error that still matches it with
+// errors.As, without the request ids and URLs of its own text.
+type awsError struct {
+	msg string
+	err error
+}
+
+func (e *awsError) Error() string { return e.msg }
+func (e *awsError) Unwrap() error { return e.err }
+
 // short is an AWS error without its request id and the like: the service's
 // own words. AWS errors never carry the tokens sent.
 func short(err error) string {
