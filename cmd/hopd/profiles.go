@@ -70,7 +70,7 @@ choose another --prefix.`,
 				return err
 			}
 			if len(profiles) == 0 {
-				return errors.New("hopd knows no accounts: add [[account]] or [discover] to the config first")
+				return errors.New("no accounts known: add [[account]] or [discover] to the config first")
 			}
 			out := cmd.OutOrStdout()
 			if dryRun {

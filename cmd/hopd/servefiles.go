@@ -16,6 +16,7 @@ import (
 
 	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/atomicfile"
+	"github.com/hopd/hopd/internal/logfile"
 	"github.com/hopd/hopd/internal/tray"
 )
 
@@ -34,20 +35,7 @@ func logOutput(file io.Writer, autostart bool) io.Writer {
 	if autostart && !term.IsTerminal(int(os.Stderr.Fd())) {
 		return file
 	}
-	return tee{file, os.Stderr}
-}
-
-// tee writes to both writers; unlike io.MultiWriter it goes on to the
-// second when the first fails, so a full disk does not silence stderr.
-type tee [2]io.Writer
-
-func (t tee) Write(p []byte) (int, error) {
-	_, err1 := t[0].Write(p)
-	_, err2 := t[1].Write(p)
-	if err1 != nil && err2 != nil {
-		return 0, err1
-	}
-	return len(p), nil
+	return logfile.Tee(file, os.Stderr)
 }
 
 // probeTray looks for a tray host, unless --no-tray, and says why there
@@ -65,13 +53,13 @@ func alreadyRunning(state api.StateDir) error {
 	data, _ := os.ReadFile(state.DaemonFile())
 	var d api.Daemon
 	if json.Unmarshal(data, &d) == nil && d.PID > 0 {
-		return fmt.Errorf("hopd is already running (pid %d); see `hopd status`", d.PID)
+		return fmt.Errorf("already running (pid %d); see `hopd status`", d.PID)
 	}
 	data, _ = os.ReadFile(state.PIDFile())
 	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
-		return fmt.Errorf("hopd is already running (pid %d) and still starting; see `hopd status`", pid)
+		return fmt.Errorf("already running (pid %d) and still starting; see `hopd status`", pid)
 	}
-	return errors.New("hopd is already running for this state directory; see `hopd status`")
+	return errors.New("already running for this state directory; see `hopd status`")
 }
 
 // writeDaemonFile writes daemon.json atomically so a reader never sees half.

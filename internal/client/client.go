@@ -19,7 +19,7 @@ import (
 )
 
 // ErrNotRunning is returned when no daemon answers.
-var ErrNotRunning = errors.New("hopd is not running: start it with `hopd serve` (or `hopd autostart enable` to start it at login)")
+var ErrNotRunning = errors.New("not running: start it with `hopd serve` (or `hopd autostart enable` to start it at login)")
 
 // Client calls one daemon's control API.
 type Client struct {

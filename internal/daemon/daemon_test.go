@@ -370,3 +370,39 @@ func TestMFANotificationOncePerWait(t *testing.T) {
 		t.Errorf("credentials after the code: %v", err)
 	}
 }
+
+func TestDiscoveryUpdatesReachTheStatus(t *testing.T) {
+	orgs := &fakeOrgs{}
+	orgs.set("222222222222", "Production", "555555555555", "Data Lake")
+	h := start(t, twoAccounts+"\n[discover]\norganizations = true\n", func(o *daemon.Options) { o.Orgs = orgs.factory() })
+	ctx := context.Background()
+	testenv.Eventually(t, 5*time.Second, func() bool { _, err := h.c.Account(ctx, "data-lake"); return err == nil }, "the discovered account never appeared")
+	st, _ := h.c.Status(ctx)
+	if st.Daemon.Discovery == nil || st.Daemon.Discovery.Accounts != 2 {
+		t.Errorf("discovery in status = %+v, want 2 accounts listed", st.Daemon.Discovery)
+	}
+	// The [[account]] with the same id keeps its name.
+	if _, err := h.c.Account(ctx, "production"); err != nil {
+		t.Errorf("production: %v", err)
+	}
+	if c, err := h.c.Credentials(ctx, "data-lake"); err != nil || c.AccessKeyID != "ASIA555555555555" {
+		t.Errorf("data-lake's credentials: %+v, %v", c.AccessKeyID, err)
+	}
+
+	orgs.set("222222222222", "Production", "666666666666", "Sandbox")
+	if err := h.c.Discover(ctx); err != nil {
+		t.Fatalf("discover: %v", err)
+	}
+	testenv.Eventually(t, 5*time.Second, func() bool {
+		_, errNew := h.c.Account(ctx, "sandbox")
+		_, errGone := h.c.Account(ctx, "data-lake")
+		return errNew == nil && errGone != nil
+	}, "a new listing did not replace the accounts in force")
+	names := map[string]bool{}
+	for _, a := range h.d.TrayState().Accounts {
+		names[a.Name] = true
+	}
+	if !names["sandbox"] || names["data-lake"] {
+		t.Errorf("the tray has %v after the new listing", names)
+	}
+}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
@@ -239,4 +242,42 @@ func (f *fakeSSO) State(name string) (api.SSOState, time.Time, *api.SSOLogin, st
 		return api.SSOSignedIn, time.Now().Add(8 * time.Hour), nil, ""
 	}
 	return api.SSONeedsSignIn, time.Time{}, nil, ""
+}
+
+// fakeOrgs is AWS Organizations with a list of ACTIVE accounts that a
+// test can change.
+type fakeOrgs struct {
+	mu       sync.Mutex
+	accounts []orgtypes.Account
+}
+
+func (f *fakeOrgs) factory() discover.OrgFactory {
+	return func(string, aws.Credentials) discover.OrgAPI { return f }
+}
+
+func (f *fakeOrgs) set(idNames ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.accounts = nil
+	for i := 0; i+1 < len(idNames); i += 2 {
+		f.accounts = append(f.accounts, orgtypes.Account{Id: aws.String(idNames[i]), Name: aws.String(idNames[i+1]), Status: orgtypes.AccountStatusActive})
+	}
+}
+
+func (f *fakeOrgs) ListAccounts(context.Context, *organizations.ListAccountsInput, ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &organizations.ListAccountsOutput{Accounts: slices.Clone(f.accounts)}, nil
+}
+
+func (f *fakeOrgs) ListAccountsForParent(context.Context, *organizations.ListAccountsForParentInput, ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error) {
+	return nil, errors.New("no OUs in this fake")
+}
+
+func (f *fakeOrgs) ListOrganizationalUnitsForParent(context.Context, *organizations.ListOrganizationalUnitsForParentInput, ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error) {
+	return nil, errors.New("no OUs in this fake")
+}
+
+func (f *fakeOrgs) ListRoots(context.Context, *organizations.ListRootsInput, ...func(*organizations.Options)) (*organizations.ListRootsOutput, error) {
+	return nil, errors.New("no OUs in this fake")
 }

@@ -173,3 +173,17 @@ func TestConcurrentRecordsStayWhole(t *testing.T) {
 		t.Errorf("the log files hold %d distinct records; want %d", len(seen), workers*each)
 	}
 }
+
+type failing struct{}
+
+func (failing) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestTeeGoesOnWhenOneFails(t *testing.T) {
+	var b bytes.Buffer
+	if n, err := Tee(failing{}, &b).Write([]byte("line\n")); err != nil || n != 5 || b.String() != "line\n" {
+		t.Errorf("Tee(failing, buffer) wrote %d, %v, %q; want the line in the buffer and no error", n, err, b.String())
+	}
+	if _, err := Tee(failing{}, failing{}).Write([]byte("x")); err == nil {
+		t.Error("Tee of two failing writers reported no error")
+	}
+}

@@ -19,7 +19,7 @@ import (
 // someone else, since such a token can no longer be trusted.
 func LoadOrCreateToken(stateDir string) (string, error) {
 	if stateDir == "" {
-		return "", errors.New("hopd has no state directory for its token; set HOPD_STATE_DIR")
+		return "", errors.New("no state directory for the token; set HOPD_STATE_DIR")
 	}
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot create the state directory: %w", err)
