@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,6 +31,10 @@ type Credentials struct {
 type Signer struct {
 	// Endpoint is the federation endpoint; empty means the partition's own.
 	Endpoint string
+	// SessionDuration, when set, is how long the console session lasts
+	// (15 minutes to 12 hours). Only for credentials that are not role
+	// chained, such as IAM Identity Center's; zero leaves it to AWS.
+	SessionDuration time.Duration
 	// Issuer is named on AWS's page when the console session ends.
 	Issuer string // default "hopd"
 	// HTTP calls the endpoint; default a client with a 15 s timeout.
@@ -66,6 +71,10 @@ func (s Signer) LoginURL(ctx context.Context, c Credentials, region string) (str
 	// credentials (a role assumed from a GetSessionToken session), which is
 	// what hopd holds. The console session then lasts as long as they do.
 	q := url.Values{"Action": {"getSigninToken"}, "Session": {string(session)}}
+	if s.SessionDuration > 0 {
+		d := min(max(s.SessionDuration, 15*time.Minute), 12*time.Hour)
+		q.Set("SessionDuration", strconv.Itoa(int(d/time.Second)))
+	}
 	token, err := s.signinToken(ctx, endpoint, q)
 	if err != nil {
 		return "", err

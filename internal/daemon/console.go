@@ -34,6 +34,11 @@ func (d *Daemon) consoleLink(ctx context.Context, name, region string) (api.Cons
 			return api.ConsoleLink{}, err
 		}
 		creds = console.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+		if a.SSO != "" {
+			// Identity Center's credentials are no role chain: the console
+			// may last as long as they do, not the chain's one hour.
+			signer.SessionDuration = time.Until(c.Expiration)
+		}
 		if fa, ok := d.effectiveNow().Account(name); ok {
 			browser = fa.Browser
 		}

@@ -300,6 +300,9 @@ func TestConsoleOpensTheSignInLink(t *testing.T) {
 		}
 		mu.Lock()
 		sessions = append(sessions, r.URL.Query().Get("Session"))
+		if r.URL.Query().Has("SessionDuration") {
+			sessions = append(sessions, "SessionDuration for role-chained credentials, which AWS refuses")
+		}
 		mu.Unlock()
 		io.WriteString(w, `{"SigninToken":"tok-123"}`)
 	}))

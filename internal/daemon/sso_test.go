@@ -2,6 +2,11 @@ package daemon_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +81,22 @@ func TestSSOSignInBringsItsAccounts(t *testing.T) {
 	s := ssoState(t, h)
 	if s.State != api.SSOSignedIn || s.Accounts != 1 || s.Roles != 2 {
 		t.Errorf("after signing in: %+v, want signed in with 1 account and 2 roles", s)
+	}
+
+	// The console of an Identity Center account lasts as long as its
+	// credentials (no role chain's one-hour cap): SessionDuration is sent.
+	var asked url.Values
+	fed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = r.URL.Query()
+		io.WriteString(w, `{"SigninToken":"tok"}`)
+	}))
+	defer fed.Close()
+	t.Setenv("HOPD_SIGNIN_URL", fed.URL)
+	if err := h.d.TrayDo(ctx, tray.Action{Kind: tray.OpenConsole, Account: "staging-eu"}); err != nil {
+		t.Fatalf("console: %v", err)
+	}
+	if d, _ := strconv.Atoi(asked.Get("SessionDuration")); d < 3000 || d > 3600 {
+		t.Errorf("SessionDuration = %q, want about the hour the credentials have left", asked.Get("SessionDuration"))
 	}
 }
 
