@@ -51,6 +51,7 @@ bench: build
 # Go benchmarks of the hot paths, in process: the handlers, the broker's cache.
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/server/ ./internal/broker/
+	$(GO) test -run '^$$' -bench Assignments -benchmem -count 5 ./internal/sso/
 
 # The fault suite: hopd against a broken world (docs/bench.md#the-fault-suite).
 # `make test` runs it too, as part of the e2e tests.

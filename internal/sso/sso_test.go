@@ -110,9 +110,19 @@ func newFixture(t *testing.T, as []testenv.SSOAccount, browser bool) *fixture {
 		}
 	}
 	f.c = sso.New(opts)
-	cfg := &config.Config{SSO: []config.SSO{{Name: "acme", StartURL: f.s.StartURL, Region: f.s.Region}}}
-	f.c.SetConfig(cfg)
+	f.c.SetConfig(acmeConfig(f.s))
 	return f
+}
+
+func acmeConfig(s *testenv.SSO) *config.Config {
+	return &config.Config{SSO: []config.SSO{{Name: "acme", StartURL: s.StartURL, Region: s.Region}}}
+}
+
+// newClient is a client for "acme" at s without a browser or a log.
+func newClient(store sso.Store, s *testenv.SSO) *sso.Client {
+	c := sso.New(sso.Options{Store: store})
+	c.SetConfig(acmeConfig(s))
+	return c
 }
 
 type lockedWriter struct {
