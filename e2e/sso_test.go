@@ -94,6 +94,10 @@ func TestSSODeviceSignInServesEverySDK(t *testing.T) {
 		return ""
 	})
 
+	if out := d.mustRun("accounts"); !strings.Contains(out, "FROM") || !strings.Contains(out, "sso "+name) {
+		t.Errorf("hopd accounts does not say where the accounts come from:\n%s", out)
+	}
+
 	// 500 clients at once on a cold account: one GetRoleCredentials.
 	s.Reset()
 	var wg sync.WaitGroup

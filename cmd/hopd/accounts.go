@@ -55,7 +55,7 @@ func printAccounts(w io.Writer, as []api.AccountStatus, now time.Time) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tACCOUNT ID\tROLE\tREGION\tSTATE\tEXPIRES")
+	fmt.Fprintln(tw, "NAME\tACCOUNT ID\tROLE\tREGION\tFROM\tSTATE\tEXPIRES")
 	for _, a := range as {
 		exp := "-"
 		if !a.Expires.IsZero() {
@@ -65,7 +65,11 @@ func printAccounts(w io.Writer, as []api.AccountStatus, now time.Time) {
 		if a.LastError != "" && a.State == api.AccountError {
 			state += ": " + a.LastError
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.ID, a.Role, a.Region, state, exp)
+		from := "user " + a.User
+		if a.SSO != "" {
+			from = "sso " + a.SSO
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.ID, a.Role, a.Region, from, state, exp)
 	}
 	tw.Flush()
 }
