@@ -227,8 +227,19 @@ func TestSSOBrowserSignIn(t *testing.T) {
 	}
 	bin := t.TempDir()
 	page := filepath.Join(t.TempDir(), "callback.html")
-	script := fmt.Sprintf("#!/bin/sh\n%q --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=%q --dump-dom \"$1\" > %q 2>/dev/null &\n",
-		chromium, t.TempDir(), page)
+	done := page + ".done"
+	// Chromium's profile is not a t.TempDir: its helpers may still write
+	// there for a moment after it exits, and that must not fail the test.
+	profile, err := os.MkdirTemp("", "hopd-sso-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		testenv.Poll(20*time.Second, func() bool { _, err := os.Stat(done); return err == nil })
+		_ = os.RemoveAll(profile)
+	})
+	script := fmt.Sprintf("#!/bin/sh\n(%q --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=%q --dump-dom \"$1\" > %q 2>/dev/null; touch %q) &\n",
+		chromium, profile, page, done)
 	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
