@@ -211,6 +211,14 @@ func TestBrowserAttacks(t *testing.T) {
 			fmt.Fprint(w, "the attacker's own data")
 			return
 		}
+		if name, ok := strings.CutPrefix(r.URL.Path, "/toss/"); ok {
+			// Cookie tossing: cookies ignore ports, so a page on another
+			// 127.0.0.1 port plants one of the session's name with a longer
+			// path, which the browser then sends first to hopd's /api/.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<script>document.cookie = %q; window.done = true;</script>", name+"=tossed; path=/api")
+			return
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = attackPage.Execute(w, targets)
 	}))
@@ -329,7 +337,18 @@ func TestBrowserAttacks(t *testing.T) {
 		}
 	}
 
-	// The person's own dashboard still works after all this.
+	// The person's own dashboard still works after all this, tossed cookie included.
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://127.0.0.1:"+evilPort+"/toss/"+session.Name)); err != nil {
+		t.Fatal(err)
+	}
+	waitPage(t, ctx, 15*time.Second, `window.done === true`, "the tossing page plants its cookie")
+	tossed, err := chromedp.Run(ctx, func(ctx2 context.Context, tg *chromedp.Target) ([]*network.Cookie, error) {
+		r, err := cdp.Call(ctx2, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{"http://" + d.Listen + "/api/status"}})
+		return r.Cookies, err
+	})
+	if err != nil || len(tossed) != 2 {
+		t.Errorf("the browser holds %d cookies for hopd's /api/ (%v); want the session's and the tossed one, or the test proves nothing", len(tossed), err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+d.Listen+"/")); err != nil {
 		t.Fatal(err)
 	}

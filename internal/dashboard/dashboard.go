@@ -187,10 +187,7 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.serveAsset(w, r, name)
 		return
 	}
-	var sess *session
-	if c, err := r.Cookie(cookieName(r)); err == nil {
-		sess, _ = d.sessions.lookup(c.Value)
-	}
+	sess := d.sessionOf(r)
 	if sess == nil {
 		d.refuse(w, r, http.StatusUnauthorized, "no_session", "no session", msgNoSession)
 		return
@@ -288,6 +285,20 @@ func (d *Dashboard) refuse(w http.ResponseWriter, r *http.Request, status int, c
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.Int("status", status), slog.String("reason", reason))
 	writeError(w, r, status, code, msg)
+}
+
+// sessionOf is the request's session. Every cookie of the session's name
+// counts, not only the first: a page on another 127.0.0.1 port can plant
+// one with a longer path, which browsers send first (cookie tossing), and
+// that must not end the real session.
+func (d *Dashboard) sessionOf(r *http.Request) *session {
+	name := cookieName(r)
+	for _, c := range r.CookiesNamed(name) {
+		if sess, ok := d.sessions.lookup(c.Value); ok {
+			return sess
+		}
+	}
+	return nil
 }
 
 func (d *Dashboard) serveIndex(w http.ResponseWriter, sess *session) {

@@ -557,3 +557,21 @@ func BenchmarkRecord(b *testing.B) {
 		c.record("production", "ecs", p)
 	}
 }
+
+// TestTossedCookieKeepsTheSession: a page on another 127.0.0.1 port can set
+// a cookie of the session's name with a longer path, which the browser then
+// sends before the real one. The session must survive it.
+func TestTossedCookieKeepsTheSession(t *testing.T) {
+	d := newDashboard(t, newSource())
+	real, _ := login(t, d)
+	r := req("GET", "/api/status", "")
+	r.Header.Set("Cookie", real.Name+"=planted-by-another-page; "+real.Name+"="+real.Value)
+	if w := serve(d, r); w.Code != 200 {
+		t.Errorf("with a tossed cookie first: %d %s; want the session to hold", w.Code, w.Body)
+	}
+	r = req("GET", "/api/status", "")
+	r.Header.Set("Cookie", real.Name+"=planted-by-another-page")
+	if w := serve(d, r); w.Code != 401 {
+		t.Errorf("with only a planted cookie: %d; want 401", w.Code)
+	}
+}
