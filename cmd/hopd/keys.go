@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/keychain"
 )
@@ -66,6 +67,18 @@ stored. USER defaults to the only user in the config.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted the keys of user %s from the keychain.\n", user)
+			// The running daemon holds a session made from them: it must go now.
+			c, err := g.client()
+			if errors.Is(err, client.ErrNotRunning) {
+				return nil
+			}
+			if err == nil {
+				err = c.KeysRemoved(cmd.Context(), user)
+			}
+			if err != nil {
+				return fmt.Errorf("the keys are deleted, but the running hopd could not be told (%w): restart it so that it drops the session of %s", err, user)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "The running hopd dropped the session and role credentials of %s.\n", user)
 			return nil
 		},
 	})

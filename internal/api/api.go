@@ -149,3 +149,9 @@ type SSOLogin struct {
 	Opened   bool      `json:"opened"`
 	Expires  time.Time `json:"expires,omitzero"` // when this sign-in gives up
 }
+
+// KeysRemovedRequest is the body of POST /v1/keys/removed, which `hopd keys
+// rm` sends after deleting a user's keys from the keychain.
+type KeysRemovedRequest struct {
+	User string `json:"user"`
+}

@@ -41,6 +41,7 @@ type user struct {
 	loaded  bool              // the keychain's cached session was looked at
 	needMFA bool
 	noKeys  bool // the keychain had no keys for the user at the last try
+	removed bool // ForgetUser was told the keys were removed; cleared by a new session
 	lastErr string
 }
 
@@ -140,6 +141,9 @@ func (b *Broker) startSession(ctx context.Context, u *user, in *sts.GetSessionTo
 		// Missing keys are a state of their own: unlike a failing STS, only a
 		// person storing them (`hopd keys set`) makes the user work again.
 		u.noKeys = errors.Is(err, keychain.ErrNotFound)
+		if u.noKeys && u.removed {
+			err = &removedError{user: u.cfg.Name, err: err}
+		}
 		u.lastErr = err.Error()
 		u.mu.Unlock()
 		b.notify()
@@ -171,6 +175,7 @@ func (b *Broker) startSession(ctx context.Context, u *user, in *sts.GetSessionTo
 	u.loaded = true
 	u.needMFA = false
 	u.noKeys = false
+	u.removed = false
 	u.lastErr = ""
 	u.mu.Unlock()
 	if err := b.keys.SetSession(u.cfg.Name, s); err != nil {
@@ -349,3 +354,52 @@ func (b *Broker) SessionCredentials(ctx context.Context, userName string) (aws.C
 		return aws.Credentials{}, ctx.Err()
 	}
 }
+
+// ForgetUser drops what the broker holds for a user whose keys were
+// removed (`hopd keys rm`): the session in memory and the role credentials
+// of its accounts. Nothing is minted from them again; the next request
+// reads the keychain anew, finds no keys and gets a fast 503 saying so.
+func (b *Broker) ForgetUser(name string) error {
+	u, err := b.user(name)
+	if err != nil {
+		return err
+	}
+	if u.cfg.Profile != "" {
+		return fmt.Errorf("user %s takes its credentials from the AWS profile %s; hopd holds no keys for it", name, u.cfg.Profile)
+	}
+	u.start.Lock() // no session is being started meanwhile
+	u.mu.Lock()
+	u.session, u.loaded, u.needMFA = nil, false, false
+	u.noKeys, u.removed = true, true
+	u.lastErr = (&removedError{user: name}).Error()
+	u.mu.Unlock()
+	u.start.Unlock()
+	for _, a := range *b.accounts.Load() {
+		a.mu.Lock()
+		if a.cfg.SSO == "" && a.cfg.User == name {
+			a.creds.Store(nil)
+			a.refreshAt.Store(0)
+			if a.timer != nil {
+				a.timer.Stop()
+				a.timer = nil
+			}
+			a.failure = nil
+		}
+		a.mu.Unlock()
+	}
+	b.log.Info("the user's keys were removed: its session and role credentials are dropped", "user", name)
+	b.notify()
+	return nil
+}
+
+// removedError is a request for a user whose keys `hopd keys rm` removed.
+type removedError struct {
+	user string
+	err  error // the keychain's not-found
+}
+
+func (e *removedError) Error() string {
+	return "the keys of user " + e.user + " were removed (hopd keys rm): store new ones with `hopd keys set " + e.user + "`"
+}
+
+func (e *removedError) Unwrap() error { return e.err }

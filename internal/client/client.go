@@ -147,6 +147,12 @@ func (c *Client) SubmitMFA(ctx context.Context, user, code string) error {
 	return c.do(ctx, http.MethodPost, "/v1/mfa", api.MFARequest{User: user, Code: code}, nil)
 }
 
+// KeysRemoved tells the daemon that a user's keys were deleted from the
+// keychain, so that it drops the session it holds for that user.
+func (c *Client) KeysRemoved(ctx context.Context, user string) error {
+	return c.do(ctx, http.MethodPost, "/v1/keys/removed", api.KeysRemovedRequest{User: user}, nil)
+}
+
 // Reload asks the daemon to re-read its config file.
 func (c *Client) Reload(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/v1/reload", nil, nil)

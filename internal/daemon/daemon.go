@@ -148,6 +148,7 @@ func New(opts Options) (*Daemon, error) {
 		Console:       d.consoleLink,
 		Discover:      d.discoverNow,
 		SSOLogin:      d.ssoLogin,
+		KeysRemoved:   func(_ context.Context, user string) error { return d.broker.ForgetUser(user) },
 		Logger:        log,
 		PeerCheck:     !opts.NoPeerCheck,
 		Page:          d.dash,

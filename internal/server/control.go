@@ -37,7 +37,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 			return name, "", methodNotAllowed(w, "GET")
 		}
 		return name, "", writeValue(w, wireStatus(s.opts.Source.Status()).Accounts)
-	case "mfa", "reload", "discover", "dashboard-link", "sso/login":
+	case "mfa", "reload", "discover", "dashboard-link", "sso/login", "keys/removed":
 		if r.Method != http.MethodPost {
 			return name, "", methodNotAllowed(w, "POST")
 		}
@@ -57,6 +57,8 @@ func (s *Server) post(name string) func(http.ResponseWriter, *http.Request) int 
 		return s.serveDiscover
 	case "sso/login":
 		return s.serveSSOLogin
+	case "keys/removed":
+		return s.serveKeysRemoved
 	}
 	return s.serveDashboardLink
 }
@@ -195,4 +197,23 @@ func (s *Server) serveSSOLogin(w http.ResponseWriter, r *http.Request) int {
 		return writeError(w, http.StatusBadGateway, "sso_failed", err.Error())
 	}
 	return writeValue(w, login)
+}
+
+// serveKeysRemoved is `hopd keys rm` telling the daemon: the user's
+// session and role credentials go at once, not when they expire.
+func (s *Server) serveKeysRemoved(w http.ResponseWriter, r *http.Request) int {
+	var req api.KeysRemovedRequest
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || req.User == "" {
+		return writeError(w, http.StatusBadRequest, "bad_request", `send JSON like {"user":"NAME"}`)
+	}
+	if s.opts.KeysRemoved == nil {
+		return writeError(w, http.StatusNotFound, "not_found", "this hopd cannot be told about removed keys; restart it so that it drops the user's session")
+	}
+	if err := s.opts.KeysRemoved(r.Context(), req.User); err != nil {
+		return writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent
 }

@@ -62,6 +62,9 @@ type Options struct {
 	// sign-in. Errors with a BadRequest() method (no such [[sso]]) -> 400,
 	// others -> 502.
 	SSOLogin func(ctx context.Context, req api.SSOLoginRequest) (api.SSOLogin, error)
+	// KeysRemoved answers POST /v1/keys/removed (`hopd keys rm`): drop the
+	// user's session and role credentials now.
+	KeysRemoved func(ctx context.Context, user string) error
 	// DashboardLink answers POST /v1/dashboard-link with a one-time URL
 	// that opens the browser page; its error is answered with 503.
 	DashboardLink func(ctx context.Context) (string, error)
