@@ -6,6 +6,7 @@ import (
 
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/filetrust"
 )
 
 func (g *globals) config() (string, error) {
@@ -34,6 +35,9 @@ func (g *globals) ensureState() (string, error) {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating the state directory: %w", err)
+	}
+	if err := filetrust.StateDir(dir); err != nil {
+		return "", err
 	}
 	return dir, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hopd/hopd/internal/atomicfile"
 	"github.com/hopd/hopd/internal/config"
 	"github.com/hopd/hopd/internal/daemon"
+	"github.com/hopd/hopd/internal/filetrust"
 	"github.com/hopd/hopd/internal/keychain"
 	"github.com/hopd/hopd/internal/logfile"
 	"github.com/hopd/hopd/internal/server"
@@ -79,7 +80,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		return err
 	}
 	state := api.StateDir(stateDir)
-	lock := flock.New(state.LockFile())
+	lock := flock.New(state.LockFile(), flock.SetFlag(os.O_CREATE|os.O_RDONLY|filetrust.NoFollow))
 	locked, err := lock.TryLock()
 	if err != nil {
 		return fmt.Errorf("taking the lock in %s: %w", stateDir, err)

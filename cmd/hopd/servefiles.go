@@ -16,6 +16,7 @@ import (
 
 	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/atomicfile"
+	"github.com/hopd/hopd/internal/filetrust"
 	"github.com/hopd/hopd/internal/logfile"
 	"github.com/hopd/hopd/internal/tray"
 )
@@ -50,12 +51,12 @@ func probeTray(ctx context.Context, noTray bool) (tray.Host, string) {
 }
 
 func alreadyRunning(state api.StateDir) error {
-	data, _ := os.ReadFile(state.DaemonFile())
+	data, _ := filetrust.ReadFile(state.DaemonFile())
 	var d api.Daemon
 	if json.Unmarshal(data, &d) == nil && d.PID > 0 {
 		return fmt.Errorf("already running (pid %d); see `hopd status`", d.PID)
 	}
-	data, _ = os.ReadFile(state.PIDFile())
+	data, _ = filetrust.ReadFile(state.PIDFile())
 	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
 		return fmt.Errorf("already running (pid %d) and still starting; see `hopd status`", pid)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hopd/hopd/internal/api"
+	"github.com/hopd/hopd/internal/filetrust"
 )
 
 // ErrNotRunning is returned when no daemon answers.
@@ -32,7 +33,13 @@ type Client struct {
 // New finds the daemon through the state directory.
 func New(stateDir string) (*Client, error) {
 	dir := api.StateDir(stateDir)
-	data, err := os.ReadFile(dir.DaemonFile())
+	if _, err := os.Stat(stateDir); errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNotRunning
+	}
+	if err := filetrust.StateDir(stateDir); err != nil {
+		return nil, err
+	}
+	data, err := filetrust.ReadFile(dir.DaemonFile())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNotRunning
 	}
@@ -43,7 +50,7 @@ func New(stateDir string) (*Client, error) {
 	if err := json.Unmarshal(data, &d); err != nil || d.Listen == "" {
 		return nil, fmt.Errorf("%s is damaged: restart hopd to rewrite it", dir.DaemonFile())
 	}
-	tok, err := os.ReadFile(dir.TokenFile())
+	tok, err := filetrust.ReadFile(dir.TokenFile())
 	if err != nil {
 		return nil, fmt.Errorf("reading the token: %w (is this the user who runs hopd?)", err)
 	}

@@ -35,6 +35,8 @@ func TestParseErrors(t *testing.T) {
 		{"port too big", lines(`listen = "localhost:70000"`, `[user]`, `name = "m"`), 1, 10, "listen", "1 to 65535"},
 		{"listen not a string", lines(`listen = 9911`, `[user]`, `name = "m"`), 1, 10, "listen", "string in quotes"},
 		{"bad signin_url", lines(`signin_url = "signin.aws.amazon.com"`, `[user]`, `name = "m"`), 1, 14, "signin_url", "http(s) URL"},
+		{"plain http signin_url", lines(`signin_url = "http://signin.aws.amazon.com/federation"`, `[user]`, `name = "m"`), 1, 14, "signin_url", "clear text"},
+		{"http signin_url on a lookalike host", lines(`signin_url = "http://127.0.0.1.example.com/federation"`, `[user]`, `name = "m"`), 1, 14, "signin_url", "loopback host"},
 		{"imds_port too low", header + lines(`[[account]]`, `name = "p"`, `id = "222222222222"`, `imds_port = 80`), 6, 13, `account "p" imds_port`, "1024 to 65535"},
 		{"imds_port quoted", header + lines(`[[account]]`, `name = "p"`, `id = "222222222222"`, `imds_port = "9921"`), 6, 13, `account "p" imds_port`, "whole number"},
 		{"imds_port huge", header + lines(`[[account]]`, `name = "p"`, `id = "222222222222"`, `imds_port = 99999999999999999999`), 6, 13, `account "p" imds_port`, "too large"},

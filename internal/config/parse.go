@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/hopd/hopd/internal/filetrust"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
@@ -67,7 +70,7 @@ type raw struct {
 
 // Load reads and parses the configuration file at path.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readTrusted(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &Error{File: path, Msg: "no such file; create it with at least a [user] table naming the IAM user whose keys are in the keychain, like: [user] name = \"michael\", or an [[sso]] block for IAM Identity Center", cause: err}
 	}
@@ -75,6 +78,10 @@ func Load(path string) (*Config, error) {
 		var perr *fs.PathError
 		if errors.As(err, &perr) {
 			err = perr.Err // the path is already in the message
+		}
+		var untrusted *filetrust.UntrustedError
+		if errors.As(err, &untrusted) {
+			return nil, &Error{File: path, Msg: untrusted.Why + "; " + untrusted.Fix, cause: err}
 		}
 		return nil, &Error{File: path, Msg: "cannot read it: " + err.Error(), cause: err}
 	}
@@ -84,6 +91,21 @@ func Load(path string) (*Config, error) {
 	}
 	c.Path = path
 	return c, nil
+}
+
+// readTrusted reads the config file once filetrust says no other user
+// could have written it. The check is on the open file, so the file read
+// is the file checked.
+func readTrusted(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := filetrust.Config(path, f); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(f)
 }
 
 // Parse parses and validates a configuration file's contents. name is used in

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -106,8 +105,7 @@ func CheckStartURL(s string) error {
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http":
-		host := u.Hostname()
-		if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback() {
+		if loopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("%q is not https; hopd signs in only over https (plain http is for loopback test servers)"+like, s)

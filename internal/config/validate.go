@@ -149,7 +149,21 @@ func (v *validator) signinURL(s string) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		v.fail("signin_url", "signin_url", "%q is not an http(s) URL; write it like \"https://signin.aws.amazon.com/federation\", or remove it to use the default", s)
+		return
 	}
+	// Sign-in tokens travel to this URL; in clear text only to a stand-in
+	// on this machine.
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		v.fail("signin_url", "signin_url", "%q sends sign-in tokens in clear text; use https://, or http:// only for a loopback host like 127.0.0.1", s)
+	}
+}
+
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (v *validator) users(r *raw) []User {

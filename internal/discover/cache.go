@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"time"
 
 	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/atomicfile"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/filetrust"
 )
 
 // cacheVersion changes when the file's meaning does; an unknown version is
@@ -33,7 +33,7 @@ type cache struct {
 // that is damaged or was written by another version is an error, and the
 // caller lists anew.
 func readCache(path string) (cache, error) {
-	data, err := os.ReadFile(path)
+	data, err := filetrust.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return cache{}, nil
 	}

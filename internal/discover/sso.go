@@ -9,13 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
-	"os"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/hopd/hopd/internal/atomicfile"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/filetrust"
 )
 
 // SSOLister lists what the signed-in user of one [[sso]] is assigned:
@@ -280,7 +280,7 @@ func (d *SSODiscoverer) Refresh(ctx context.Context, name string) error {
 }
 
 func readSSOCache(path string) (ssoCache, error) {
-	data, err := os.ReadFile(path)
+	data, err := filetrust.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ssoCache{}, nil
 	}

@@ -3,10 +3,13 @@
 package logfile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"sync"
+
+	"github.com/hopd/hopd/internal/filetrust"
 )
 
 // Defaults for the daemon's log: a few megabytes are weeks of normal use,
@@ -54,7 +57,11 @@ func Open(path string, maxBytes int64, keep int) (*Writer, error) {
 func (w *Writer) Path() string { return w.path }
 
 func (w *Writer) open() error {
-	f, err := os.OpenFile(w.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := filetrust.OpenFile(w.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	var untrusted *filetrust.UntrustedError
+	if errors.As(err, &untrusted) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("opening the log file: %w (check the state directory's permissions)", err)
 	}

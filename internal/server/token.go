@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hopd/hopd/internal/api"
+	"github.com/hopd/hopd/internal/filetrust"
 )
 
 // LoadOrCreateToken returns the bearer token kept in the state directory's
@@ -76,7 +77,7 @@ func readToken(path string) (string, error) {
 	if err := checkPrivate(path, fi); err != nil {
 		return "", err
 	}
-	b, err := os.ReadFile(path)
+	b, err := filetrust.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("cannot read the token file: %w", err)
 	}
