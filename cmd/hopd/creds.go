@@ -141,6 +141,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintln(w, line)
 			}
+			printTakenIMDS(cmd.Context(), w, st.Broker.Accounts)
 			fmt.Fprintln(w)
 			printAccounts(w, st.Broker.Accounts, now)
 			return nil

@@ -21,6 +21,9 @@ func accountEnv(ctx context.Context, c *client.Client, name string, mode sdkenv.
 	if err != nil {
 		return sdkenv.Account{}, err
 	}
+	if mode == sdkenv.IMDS && a.IMDSTaken {
+		return sdkenv.Account{}, errors.New(takenIMDS(ctx, a) + "; or leave out --imds to use the ECS endpoint")
+	}
 	return sdkenv.Account{Name: a.Name, Region: a.Region, IMDSPort: a.IMDSPort, Listen: c.Listen, StateDir: c.StateDir}, nil
 }
 

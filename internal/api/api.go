@@ -70,6 +70,7 @@ type AccountStatus struct {
 	User      string       `json:"user"`
 	SSO       string       `json:"sso,omitempty"` // the [[sso]] it is listed from; then User is ""
 	IMDSPort  int          `json:"imds_port,omitempty"`
+	IMDSTaken bool         `json:"imds_taken,omitempty"` // another program holds IMDSPort; hopd keeps trying to bind it
 	State     AccountState `json:"state"`
 	Expires   time.Time    `json:"expires,omitzero"`
 	LastUsed  time.Time    `json:"last_used,omitzero"`

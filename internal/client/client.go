@@ -17,6 +17,7 @@ import (
 
 	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/filetrust"
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 // ErrNotRunning is returned when no daemon answers.
@@ -50,6 +51,14 @@ func New(stateDir string) (*Client, error) {
 	if err := json.Unmarshal(data, &d); err != nil || d.Listen == "" {
 		return nil, fmt.Errorf("%s is damaged: restart hopd to rewrite it", dir.DaemonFile())
 	}
+	if d.PID > 0 && !alive(d.PID) {
+		// A daemon killed before it could clean up. Its port may since be
+		// anyone's; the file must not send the next command there.
+		if err := os.Remove(dir.DaemonFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s names pid %d, which is gone, and cannot be removed: %w", dir.DaemonFile(), d.PID, err)
+		}
+		return nil, &StaleError{Path: dir.DaemonFile(), PID: d.PID}
+	}
 	tok, err := filetrust.ReadFile(dir.TokenFile())
 	if err != nil {
 		return nil, fmt.Errorf("reading the token: %w (is this the user who runs hopd?)", err)
@@ -58,8 +67,58 @@ func New(stateDir string) (*Client, error) {
 		StateDir: stateDir,
 		Listen:   d.Listen,
 		token:    strings.TrimSpace(string(tok)),
-		http:     &http.Client{Timeout: 30 * time.Second},
+		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			DialContext:         dialOwn,
+			MaxIdleConnsPerHost: 4,
+			IdleConnTimeout:     30 * time.Second,
+		}},
 	}, nil
+}
+
+// StaleError says daemon.json was left by a daemon that is gone, and was
+// removed. It is ErrNotRunning to errors.Is.
+type StaleError struct {
+	Path string
+	PID  int
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("not running: %s named pid %d, which is gone, so hopd removed it; start hopd with `hopd serve`", e.Path, e.PID)
+}
+
+func (e *StaleError) Is(target error) bool { return target == ErrNotRunning }
+
+// ImpostorError says the address hopd should listen on is held by a
+// program of another user's. Nothing was sent to it.
+type ImpostorError struct {
+	Addr string
+	UID  int
+}
+
+func (e *ImpostorError) Error() string {
+	return fmt.Sprintf("%s is held by %s, not by you, so it is not your hopd; nothing was sent to it. Stop that program, or choose another listen address in the config, then start hopd",
+		e.Addr, peercred.UserName(e.UID))
+}
+
+// dialOwn connects only to a socket of this user's: when hopd is down,
+// another user may listen on its port to collect the token, MFA codes,
+// and to hand out forged credentials. It checks before a byte is sent.
+func dialOwn(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	uid, known, err := peercred.PeerUID(c.LocalAddr(), c.RemoteAddr())
+	switch {
+	case err != nil:
+		c.Close()
+		return nil, fmt.Errorf("cannot tell whose program listens on %s (%v), so nothing was sent to it", addr, err)
+	case known && uid != os.Getuid():
+		c.Close()
+		return nil, &ImpostorError{Addr: addr, UID: uid}
+	}
+	return c, nil
 }
 
 // BaseURL is the daemon's loopback URL.
@@ -93,6 +152,10 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var impostor *ImpostorError
+		if errors.As(err, &impostor) {
+			return impostor
+		}
 		var oe *net.OpError
 		if errors.As(err, &oe) && oe.Op == "dial" {
 			return ErrNotRunning

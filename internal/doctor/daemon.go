@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 // Daemon is what the running hopd said about itself; PID is 0 when none
@@ -36,12 +38,16 @@ func CheckDaemon(ctx context.Context, stateDir string, timeout time.Duration) (D
 		// daemon.json outlived a daemon that was killed.
 		return Daemon{}, Result{"daemon", Warn, err.Error()}
 	}
+	var impostor *client.ImpostorError
+	if errors.As(err, &impostor) {
+		return Daemon{}, Result{"daemon", Fail, err.Error()}
+	}
 	if err != nil {
 		return Daemon{}, Result{"daemon", Fail, "hopd runs but does not answer its control API (" + err.Error() + "): restart it"}
 	}
 	d := Daemon{PID: st.Daemon.PID, Listen: st.Daemon.Listen, IMDSPorts: map[int]bool{}}
 	for _, a := range st.Broker.Accounts {
-		if a.IMDSPort > 0 {
+		if a.IMDSPort > 0 && !a.IMDSTaken {
 			d.IMDSPorts[a.IMDSPort] = true
 		}
 	}
@@ -78,7 +84,9 @@ func CheckPorts(cfg *config.Config, d Daemon) []Result {
 		ln, err := net.Listen("tcp", p.addr)
 		if err != nil {
 			msg := fmt.Sprintf("%s (%s) is taken: %v; stop the program that holds it or %s", p.addr, p.what, err, p.fix)
-			if d.PID == 0 {
+			if uid, known := peercred.Holder(context.Background(), p.addr); known && uid != os.Getuid() {
+				msg = fmt.Sprintf("%s (%s) is held by a program of %s, not by your hopd: it could pose as hopd; stop it or %s", p.addr, p.what, peercred.UserName(uid), p.fix)
+			} else if d.PID == 0 {
 				msg = fmt.Sprintf("%s (%s) is taken by another program (another hopd with another state directory?): stop it or %s", p.addr, p.what, p.fix)
 			}
 			out = append(out, Result{"ports", Fail, msg})

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/hopd/hopd/internal/peercred"
 )
 
 // UntrustedError says which path hopd will not trust, why, and what to do.
@@ -63,7 +65,7 @@ func StateDir(dir string) error {
 		return &UntrustedError{What: "the state directory", Path: dir, Why: "is not a directory", Fix: "remove it, or set HOPD_STATE_DIR to a directory of your own"}
 	}
 	if owner, ok := ownerOf(fi); ok && owner != os.Getuid() {
-		return &UntrustedError{What: "the state directory", Path: dir, Why: fmt.Sprintf("belongs to %s, not to you (uid %d)", userName(owner), os.Getuid()),
+		return &UntrustedError{What: "the state directory", Path: dir, Why: fmt.Sprintf("belongs to %s, not to you (uid %d)", peercred.UserName(owner), os.Getuid()),
 			Fix: "remove it so hopd creates its own, or set HOPD_STATE_DIR to a directory of your own"}
 	}
 	if perm := fi.Mode().Perm(); groupOrOtherWritable(perm) {
@@ -84,7 +86,7 @@ func Config(path string, f *os.File) error {
 		return err
 	}
 	if owner, ok := ownerOf(fi); ok && owner != os.Getuid() && owner != 0 {
-		return &UntrustedError{Path: path, Why: fmt.Sprintf("belongs to %s, not to you (uid %d), and hopd runs the commands it names", userName(owner), os.Getuid()),
+		return &UntrustedError{Path: path, Why: fmt.Sprintf("belongs to %s, not to you (uid %d), and hopd runs the commands it names", peercred.UserName(owner), os.Getuid()),
 			Fix: "copy it to a file of your own and use that"}
 	}
 	if perm := fi.Mode().Perm(); groupOrOtherWritable(perm) {

@@ -2,10 +2,7 @@
 
 package filetrust
 
-import (
-	"io/fs"
-	"strconv"
-)
+import "io/fs"
 
 // Windows has no O_NOFOLLOW, and the user's profile directory's ACLs,
 // not mode bits, keep other users out.
@@ -17,5 +14,3 @@ func isLinkError(string, error) bool { return false }
 func ownerOf(fs.FileInfo) (int, bool) { return 0, false }
 
 func groupOrOtherWritable(fs.FileMode) bool { return false }
-
-func userName(uid int) string { return "uid " + strconv.Itoa(uid) }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"os/user"
-	"strconv"
 	"syscall"
 )
 
@@ -34,12 +32,3 @@ func ownerOf(fi fs.FileInfo) (int, bool) {
 }
 
 func groupOrOtherWritable(perm fs.FileMode) bool { return perm&0o022 != 0 }
-
-// userName names uid for a message: "uid 65534 (nobody)".
-func userName(uid int) string {
-	s := "uid " + strconv.Itoa(uid)
-	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
-		s += " (" + u.Username + ")"
-	}
-	return s
-}

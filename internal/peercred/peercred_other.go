@@ -12,3 +12,6 @@ func SameUser(local, remote net.Addr) error { return nil }
 // Processes knows no portable way to name the process behind a TCP
 // connection outside Linux; the page shows the client's address instead.
 func Processes([]Conn) map[Conn]Process { return map[Conn]Process{} }
+
+// PeerUID cannot tell outside Linux: known is false.
+func PeerUID(local, remote net.Addr) (uid int, known bool, err error) { return -1, false, nil }

@@ -19,22 +19,34 @@ import (
 // SameUser returns nil when the process at the other end of the connection
 // (local = our address, remote = the client's) runs as our own user.
 func SameUser(local, remote net.Addr) error {
-	l, ok1 := local.(*net.TCPAddr)
-	r, ok2 := remote.(*net.TCPAddr)
-	if !ok1 || !ok2 {
-		return fmt.Errorf("cannot check the user of a %s connection", local.Network())
-	}
-	uid, err := diagUID(r.AddrPort(), l.AddrPort())
-	if errors.Is(err, errDiagUnsupported) {
-		uid, err = socketUID("/proc/net", r.AddrPort(), l.AddrPort())
-	}
+	uid, _, err := PeerUID(local, remote)
 	if err != nil {
 		return err
 	}
 	if me := os.Getuid(); uid != me {
-		return fmt.Errorf("the connection from %s belongs to uid %d, not to hopd's uid %d", r, uid, me)
+		return fmt.Errorf("the connection from %s belongs to uid %d, not to hopd's uid %d", remote, uid, me)
 	}
 	return nil
+}
+
+// PeerUID is the user of the socket at the other end of a loopback TCP
+// connection this process holds, at either end: a server learns its
+// client's user, and a client learns the user of the program that
+// accepted it, which the kernel gives the listener's owner.
+func PeerUID(local, remote net.Addr) (uid int, known bool, err error) {
+	l, ok1 := local.(*net.TCPAddr)
+	r, ok2 := remote.(*net.TCPAddr)
+	if !ok1 || !ok2 {
+		return -1, false, fmt.Errorf("cannot check the user of a %s connection", local.Network())
+	}
+	uid, err = diagUID(r.AddrPort(), l.AddrPort())
+	if errors.Is(err, errDiagUnsupported) {
+		uid, err = socketUID("/proc/net", r.AddrPort(), l.AddrPort())
+	}
+	if err != nil {
+		return -1, false, err
+	}
+	return uid, true, nil
 }
 
 // diagUID asks sock_diag for the client's socket, IPv4 first, then a

@@ -31,12 +31,12 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 		if s.opts.Info != nil {
 			info = s.opts.Info()
 		}
-		return name, "", writeValue(w, api.Status{Daemon: info, Broker: wireStatus(s.opts.Source.Status())})
+		return name, "", writeValue(w, api.Status{Daemon: info, Broker: s.wireStatus(s.opts.Source.Status())})
 	case "accounts":
 		if r.Method != http.MethodGet {
 			return name, "", methodNotAllowed(w, "GET")
 		}
-		return name, "", writeValue(w, wireStatus(s.opts.Source.Status()).Accounts)
+		return name, "", writeValue(w, s.wireStatus(s.opts.Source.Status()).Accounts)
 	case "mfa", "reload", "discover", "dashboard-link", "sso/login", "keys/removed":
 		if r.Method != http.MethodPost {
 			return name, "", methodNotAllowed(w, "POST")

@@ -22,7 +22,7 @@ func TestWireStatusKeepsEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := json.Marshal(wireStatus(st))
+	got, err := json.Marshal(new(Server).wireStatus(st))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestWireStatusKeepsEveryField(t *testing.T) {
 		t.Errorf("the control API sends\n%s\nbut the broker's state is\n%s", got, want)
 	}
 
-	empty, _ := json.Marshal(wireStatus(broker.Status{}))
+	empty, _ := json.Marshal(new(Server).wireStatus(broker.Status{}))
 	if string(empty) != `{"users":[],"accounts":[]}` {
 		t.Errorf("an empty state is sent as %s; want empty lists, not null", empty)
 	}
