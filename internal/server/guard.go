@@ -133,7 +133,12 @@ func (s *Server) ConnContext(ctx context.Context, c net.Conn) context.Context {
 	if !s.opts.PeerCheck {
 		return ctx
 	}
-	return context.WithValue(ctx, peerKey{}, &peerVerdict{conn: c, s: s})
+	v := &peerVerdict{conn: c, s: s}
+	if _, vetted := c.(*vettedConn); vetted {
+		// Checked when accepted; no second lookup.
+		v.once.Do(func() { v.ok, v.conn = true, nil })
+	}
+	return context.WithValue(ctx, peerKey{}, v)
 }
 
 func peerOK(ctx context.Context) bool {

@@ -94,7 +94,7 @@ func (s *Server) Listen(cfg *config.Config) error {
 		s.mu.Unlock()
 		return &ListenError{Addr: addr, Err: err}
 	}
-	s.mainSrv, s.mainLn, s.addr, s.listen = s.newHTTPServer(s.Handler()), ln, ln.Addr(), cfg.Listen
+	s.mainSrv, s.mainLn, s.addr, s.listen = s.newHTTPServer(s.Handler()), s.guardListener(ln), ln.Addr(), cfg.Listen
 	s.mu.Unlock()
 
 	for _, err := range s.Apply(cfg) {
@@ -267,6 +267,7 @@ func (s *Server) openIMDS(a config.Account, port int) (*imdsListener, error) {
 	if err != nil {
 		return nil, &ListenError{Addr: addr, Err: err}
 	}
+	ln = s.guardListener(ln)
 	h := s.IMDSHandler(a, port).(*imdsHandler)
 	l := &imdsListener{ln: ln, srv: s.newHTTPServer(h), h: h}
 	go func() { _ = l.srv.Serve(ln) }()

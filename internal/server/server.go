@@ -108,13 +108,15 @@ type Server struct {
 	mainSrv *http.Server
 	mainLn  net.Listener
 	fresh   freshConns
-	addr    net.Addr
-	listen  string
-	imds    map[int]*imdsListener
-	unbound map[int]config.Account // wanted IMDS ports that were taken
-	rebind  *time.Timer            // tries the unbound ports again
-	closed  bool
-	bg      sync.WaitGroup // graceful shutdowns still running
+	// refusals rate-limits the log of connections refused at accept.
+	refusals *refusalLog
+	addr     net.Addr
+	listen   string
+	imds     map[int]*imdsListener
+	unbound  map[int]config.Account // wanted IMDS ports that were taken
+	rebind   *time.Timer            // tries the unbound ports again
+	closed   bool
+	bg       sync.WaitGroup // graceful shutdowns still running
 }
 
 // New makes a Server. It panics when opts.Source is nil, which is a wiring
@@ -140,6 +142,7 @@ func New(opts Options) *Server {
 		imds:    map[int]*imdsListener{},
 		created: time.Now(),
 	}
+	s.refusals = newRefusalLog(log, time.Now)
 	s.macs.init(key)
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.main = http.HandlerFunc(s.serveMain)
