@@ -23,6 +23,13 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v setpriv >/dev/null || need+=(util-linux)
 # The peer check's test connects as another user (nobody) with curl.
 command -v curl >/dev/null || need+=(curl)
+# SDKs older than the token file, as Debian 12 ships them: its AWS CLI (2.9,
+# at /usr/bin/aws, beside pip's) and rclone go through hopd exec.
+[[ -x /usr/bin/aws ]] || need+=(awscli)
+command -v rclone >/dev/null || need+=(rclone)
+# Tests that act as user nobody run the system python, which nobody can
+# read (a pyenv under /root is not).
+[[ -x /usr/bin/python3 ]] || need+=(python3)
 
 if ((${#need[@]})); then
 	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

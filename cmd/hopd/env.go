@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -36,7 +37,8 @@ func modeOf(imds bool) sdkenv.Mode {
 }
 
 func newEnvCmd(g *globals) *cobra.Command {
-	var imds bool
+	var imds, scoped bool
+	var ttl time.Duration
 	cmd := &cobra.Command{
 		Use:   "env ACCOUNT",
 		Short: "Print shell export lines that point SDKs at hopd for an account",
@@ -46,7 +48,12 @@ func newEnvCmd(g *globals) *cobra.Command {
 
 The ECS form (default) names the token file, never the token, so no secret
 sits in the environment. With --imds the IMDSv2 listener of the account
-(its imds_port) is used instead.`,
+(its imds_port) is used instead.
+
+With --scoped the lines carry a token of their own in
+AWS_CONTAINER_AUTHORIZATION_TOKEN, for SDKs too old for the token file
+(AWS CLI 2.9, rclone 1.60): it reads only ACCOUNT's credentials and stops
+working after --ttl (default 12h), or when hopd restarts.`,
 		Args:              usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeAccounts(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,6 +65,16 @@ sits in the environment. With --imds the IMDSv2 listener of the account
 			if err != nil {
 				return err
 			}
+			if scoped {
+				if imds {
+					return errors.New("--scoped is for the ECS endpoint; IMDS needs no token: leave out one of --scoped and --imds")
+				}
+				t, err := c.ScopedToken(cmd.Context(), a.Name, ttl)
+				if err != nil {
+					return err
+				}
+				a.ScopedToken = t.Token
+			}
 			lines, err := sdkenv.EnvLines(a, modeOf(imds))
 			if err != nil {
 				return err
@@ -67,6 +84,8 @@ sits in the environment. With --imds the IMDSv2 listener of the account
 		},
 	}
 	cmd.Flags().BoolVar(&imds, "imds", false, "use the account's IMDSv2 listener instead of the ECS endpoint")
+	cmd.Flags().BoolVar(&scoped, "scoped", false, "print a token of its own that reads only this account, for SDKs that predate the token file")
+	cmd.Flags().DurationVar(&ttl, "ttl", 12*time.Hour, "how long the --scoped token works (at most 168h)")
 	return cmd
 }
 
@@ -75,6 +94,15 @@ func newExecCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "exec ACCOUNT -- COMMAND [ARGS...]",
 		Short: "Run a command with its SDKs pointed at hopd for an account",
+		Long: `Run COMMAND with its SDKs pointed at hopd for ACCOUNT, its own
+credentials variables removed, and exit with its status.
+
+Over the ECS endpoint (the default) the command gets a token of its own,
+in AWS_CONTAINER_AUTHORIZATION_TOKEN and in a file named by
+AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, so SDKs that predate the token
+file (AWS CLI 2.9, rclone 1.60) work too. The token reads only ACCOUNT's
+credentials and is revoked when the command exits (at the latest after
+12h), so one leaked from the command's environment is of little use.`,
 		Example: `  hopd exec staging -- aws sts get-caller-identity
   hopd exec production --imds -- terraform plan`,
 		Args:              usageArgs(cobra.MinimumNArgs(2)),
@@ -91,6 +119,13 @@ func newExecCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if !imds {
+				revoke, err := scopeToRun(cmd.Context(), c, &a)
+				if err != nil {
+					return err
+				}
+				defer revoke()
+			}
 			vars, err := sdkenv.Vars(a, modeOf(imds))
 			if err != nil {
 				return err
@@ -100,6 +135,47 @@ func newExecCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&imds, "imds", false, "use the account's IMDSv2 listener instead of the ECS endpoint")
 	return cmd
+}
+
+// execTTL caps the life of hopd exec's token, for a run that outlives it
+// or a hopd exec killed before it could revoke it.
+const execTTL = 12 * time.Hour
+
+// scopeToRun gives the command a token of its own that reads only its
+// account, in the variable and in a file of its own: old SDKs read the
+// one, new ones the other, and a token leaked from the child's
+// environment works for that account while the child runs. revoke ends it.
+func scopeToRun(ctx context.Context, c *client.Client, a *sdkenv.Account) (revoke func(), err error) {
+	t, err := c.ScopedToken(ctx, a.Name, execTTL)
+	if err != nil {
+		return nil, fmt.Errorf("getting a token for the command: %w", err)
+	}
+	revokeToken := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := c.RevokeToken(ctx, t.Token); err != nil {
+			fmt.Fprintf(os.Stderr, "hopd: the command's token could not be revoked (%v); it stops working at %s\n", err, t.Expires.Local().Format("15:04"))
+		}
+	}
+	f, err := os.CreateTemp(c.StateDir, ".exec-token-*") // mode 0600
+	if err == nil {
+		_, err = f.WriteString(t.Token)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		revokeToken()
+		if f != nil {
+			os.Remove(f.Name())
+		}
+		return nil, fmt.Errorf("writing the command's token file: %w", err)
+	}
+	a.ScopedToken, a.TokenFile = t.Token, f.Name()
+	return func() {
+		os.Remove(f.Name())
+		revokeToken()
+	}, nil
 }
 
 // runWithEnv runs a command in the foreground and exits with its status.

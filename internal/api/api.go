@@ -156,3 +156,27 @@ type SSOLogin struct {
 type KeysRemovedRequest struct {
 	User string `json:"user"`
 }
+
+// ScopedTokenRequest is the body of POST /v1/tokens: a token that reads
+// one account's credentials over the ECS endpoint, and nothing else, for
+// TTL (at most MaxScopedTTL).
+type ScopedTokenRequest struct {
+	Account string        `json:"account"`
+	TTL     time.Duration `json:"ttl"`
+}
+
+// ScopedToken is the answer to POST /v1/tokens.
+type ScopedToken struct {
+	Token   string    `json:"token"`
+	Account string    `json:"account"`
+	Expires time.Time `json:"expires"`
+}
+
+// RevokeTokenRequest is the body of POST /v1/tokens/revoke.
+type RevokeTokenRequest struct {
+	Token string `json:"token"`
+}
+
+// MaxScopedTTL bounds a scoped token's life: a token leaked from a
+// child's environment must not outlive a working week.
+const MaxScopedTTL = 7 * 24 * time.Hour

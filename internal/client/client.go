@@ -267,3 +267,16 @@ func (c *Client) Credentials(ctx context.Context, account string) (api.ECSCreden
 	err := c.do(ctx, http.MethodGet, "/creds/"+account, nil, &cr)
 	return cr, err
 }
+
+// ScopedToken asks the daemon for a token that reads only account's
+// credentials, for ttl.
+func (c *Client) ScopedToken(ctx context.Context, account string, ttl time.Duration) (api.ScopedToken, error) {
+	var t api.ScopedToken
+	err := c.do(ctx, http.MethodPost, "/v1/tokens", api.ScopedTokenRequest{Account: account, TTL: ttl}, &t)
+	return t, err
+}
+
+// RevokeToken ends a scoped token at once.
+func (c *Client) RevokeToken(ctx context.Context, token string) error {
+	return c.do(ctx, http.MethodPost, "/v1/tokens/revoke", api.RevokeTokenRequest{Token: token}, nil)
+}

@@ -46,6 +46,13 @@ type Account struct {
 	IMDSPort int
 	Listen   string // the daemon's main listener, host:port
 	StateDir string // the daemon's state directory, where the token file is
+
+	// A scoped token (one account, revoked at a time), for the ECS form:
+	// it goes in AWS_CONTAINER_AUTHORIZATION_TOKEN, which SDKs older than
+	// the token file read, and TokenFile (when set) holds it for newer
+	// ones, which prefer the file.
+	ScopedToken string
+	TokenFile   string
 }
 
 // Vars are the variables that point an SDK at hopd for the account, in
@@ -62,10 +69,16 @@ func Vars(a Account, mode Mode) ([][2]string, error) {
 			[2]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv4"},
 		)
 	default:
-		vars = append(vars,
-			[2]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://" + a.Listen + "/creds/" + a.Name},
-			[2]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", api.StateDir(a.StateDir).TokenFile()},
-		)
+		vars = append(vars, [2]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://" + a.Listen + "/creds/" + a.Name})
+		switch {
+		case a.ScopedToken != "":
+			vars = append(vars, [2]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN", a.ScopedToken})
+			if a.TokenFile != "" {
+				vars = append(vars, [2]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", a.TokenFile})
+			}
+		default:
+			vars = append(vars, [2]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", api.StateDir(a.StateDir).TokenFile()})
+		}
 	}
 	return append(vars,
 		// SDKs read ~/.aws/credentials before the ECS and IMDS endpoints, so

@@ -37,7 +37,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 			return name, "", methodNotAllowed(w, "GET")
 		}
 		return name, "", writeValue(w, s.wireStatus(s.opts.Source.Status()).Accounts)
-	case "mfa", "reload", "discover", "dashboard-link", "sso/login", "keys/removed":
+	case "mfa", "reload", "discover", "dashboard-link", "sso/login", "keys/removed", "tokens", "tokens/revoke":
 		if r.Method != http.MethodPost {
 			return name, "", methodNotAllowed(w, "POST")
 		}
@@ -59,6 +59,10 @@ func (s *Server) post(name string) func(http.ResponseWriter, *http.Request) int 
 		return s.serveSSOLogin
 	case "keys/removed":
 		return s.serveKeysRemoved
+	case "tokens":
+		return s.serveMintToken
+	case "tokens/revoke":
+		return s.serveRevokeToken
 	}
 	return s.serveDashboardLink
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hopd/hopd/internal/peercred"
 )
@@ -84,21 +85,31 @@ func fromBrowser(h http.Header) bool {
 
 // authorize checks the bearer token; status 0 means allowed. A missing
 // token is 401 and a wrong one 403, as ECS clients expect.
-func (s *Server) authorize(r *http.Request) (status int, code, msg string) {
+// scope is "" for hopd's own token, or the one account a scoped token
+// reads.
+func (s *Server) authorize(r *http.Request) (scope string, status int, code, msg string) {
 	v := r.Header["Authorization"]
 	if len(v) == 0 || v[0] == "" {
-		return http.StatusUnauthorized, "unauthorized",
+		return "", http.StatusUnauthorized, "unauthorized",
 			"send hopd's token in the Authorization header; `hopd env ACCOUNT` sets AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE for SDKs"
 	}
 	got := v[0]
 	if len(got) > 7 && strings.EqualFold(got[:7], "bearer ") {
 		got = got[7:]
 	}
+	if len(v) == 1 && strings.HasPrefix(got, scopedPrefix) {
+		if acct, ok := s.scoped.account(got, time.Now()); ok {
+			return acct, 0, "", ""
+		}
+		// Revoked or expired: as ECS clients expect of a token that is no
+		// longer good.
+		return "", http.StatusUnauthorized, "unauthorized", "this scoped token was revoked (its hopd exec ended) or has expired; get a new one"
+	}
 	if len(v) != 1 || s.token == "" || !equalConstantTime(got, s.token) {
-		return http.StatusForbidden, "forbidden",
+		return "", http.StatusForbidden, "forbidden",
 			"the Authorization token is not hopd's; it is in the token file in hopd's state directory"
 	}
-	return 0, "", ""
+	return "", 0, "", ""
 }
 
 // equalConstantTime compares without converting to []byte (which would

@@ -110,6 +110,7 @@ type Server struct {
 	fresh   freshConns
 	// refusals rate-limits the log of connections refused at accept.
 	refusals *refusalLog
+	scoped   scopedTokens
 	addr     net.Addr
 	listen   string
 	imds     map[int]*imdsListener
@@ -197,8 +198,12 @@ func (s *Server) routeMain(w http.ResponseWriter, r *http.Request) (route, acct 
 	if fromBrowser(r.Header) {
 		return "guard", "", writeError(w, http.StatusForbidden, "forbidden", msgBrowser)
 	}
-	if st, code, msg := s.authorize(r); st != 0 {
+	scope, st, code, msg := s.authorize(r)
+	if st != 0 {
 		return "auth", "", writeError(w, st, code, msg)
+	}
+	if scope != "" && (!ecs || p[len(ecsPrefix):] != scope) {
+		return "auth", "", writeError(w, http.StatusForbidden, "forbidden", errScoped.Error())
 	}
 	if ecs {
 		return s.serveECS(w, r, p[len(ecsPrefix):])
