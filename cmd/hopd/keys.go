@@ -82,6 +82,7 @@ stored. USER defaults to the only user in the config.`,
 			return nil
 		},
 	})
+	keys.AddCommand(newKeysRotateCmd(g))
 	return keys
 }
 
