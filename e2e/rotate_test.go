@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -67,6 +69,18 @@ func TestKeysRotate(t *testing.T) {
 	if old2 != new1 || new2 == new1 {
 		t.Errorf("second rotation: old %s new %s; want old %s (the key stored by the first)", old2, new2, new1)
 	}
+	// The doctor judges the stored key's age from IAM's CreateDate; the
+	// test clock makes it 91 days later.
+	if r := d.run("doctor"); !strings.Contains(r.stdout, "the access key "+new2+" of "+d.user+" is 0 days old") {
+		t.Errorf("hopd doctor on a new key:\n%s%s", r.stdout, r.stderr)
+	}
+	offset := filepath.Join(t.TempDir(), "offset")
+	must(t, os.WriteFile(offset, []byte("2200h"), 0o600))
+	r := runCmd(t, append(d.Env, "HOPD_TEST_CLOCK_OFFSET_FILE="+offset), "", d.Bin, "doctor")
+	if !strings.Contains(r.stdout, "is 91 days old, older than the 90 AWS advises; rotate it with `hopd keys rotate "+d.user+"`") {
+		t.Errorf("hopd doctor 91 days after the key was made does not warn:\n%s%s", r.stdout, r.stderr)
+	}
+
 	// And the daemon serves with it.
 	d.start()
 	d.waitECS("production")
@@ -77,7 +91,7 @@ func TestKeysRotate(t *testing.T) {
 		t.Fatalf("moto CreateAccessKey: %v", err)
 	}
 	before := keys()
-	r := d.run("keys", "rotate")
+	r = d.run("keys", "rotate")
 	if r.code == 0 || !strings.Contains(r.stderr, "already has two access keys") || !strings.Contains(r.stderr, aws.ToString(extra.AccessKey.AccessKeyId)) || !strings.Contains(r.stderr, "nothing was changed") || !oneLine(r.stderr) {
 		t.Errorf("hopd keys rotate with two keys: exit %d, %q; want one line saying so and naming %s", r.code, r.stderr, aws.ToString(extra.AccessKey.AccessKeyId))
 	}

@@ -118,3 +118,28 @@ func endpoint(service string) *string {
 	}
 	return nil
 }
+
+// keyAge is the doctor's look at a user's stored key: its CreateDate,
+// from iam:ListAccessKeys.
+func keyAge(ctx context.Context, u config.User) (string, time.Duration, error) {
+	kc := keychain.New()
+	k, err := kc.Keys(u.Name)
+	if err != nil {
+		return "", 0, err
+	}
+	signer, err := iamSigner(kc, u)
+	if err != nil {
+		return k.AccessKeyID, 0, err
+	}
+	c := iam.New(iam.Options{Region: u.Region, Credentials: credentials.StaticCredentialsProvider{Value: signer}, BaseEndpoint: endpoint("IAM")})
+	out, err := c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(u.Name)})
+	if err != nil {
+		return k.AccessKeyID, 0, fmt.Errorf("iam:ListAccessKeys: %w", err)
+	}
+	for _, m := range out.AccessKeyMetadata {
+		if aws.ToString(m.AccessKeyId) == k.AccessKeyID && m.CreateDate != nil {
+			return k.AccessKeyID, testNow().Sub(*m.CreateDate), nil
+		}
+	}
+	return k.AccessKeyID, 0, fmt.Errorf("IAM does not list the stored key %s for %s: was it deleted? store a current one with `hopd keys set %s`", k.AccessKeyID, u.Name, u.Name)
+}

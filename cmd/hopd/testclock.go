@@ -61,3 +61,23 @@ func testClock(ctx context.Context, log *slog.Logger) func() time.Time {
 	}()
 	return func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 }
+
+// testNow is the wall clock plus the test hook's offset, read once, for a
+// command that judges an age (the doctor's key age); the real clock when
+// the hook is unset.
+func testNow() time.Time {
+	now := time.Now()
+	path := os.Getenv(testClockEnv)
+	if path == "" {
+		return now
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return now
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(string(data)))
+	if err != nil {
+		return now
+	}
+	return now.Add(d)
+}

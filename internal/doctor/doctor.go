@@ -66,6 +66,9 @@ type Env struct {
 	Getenv     func(string) string
 	HTTP       *http.Client
 	Now        func() time.Time
+	// KeyAge finds the age of a [user]'s stored access key (from IAM's
+	// CreateDate); nil skips the check.
+	KeyAge func(ctx context.Context, u config.User) (id string, age time.Duration, err error)
 	// Timeout bounds each check that waits (keychain, daemon, STS).
 	Timeout time.Duration
 }
@@ -115,6 +118,7 @@ func Run(ctx context.Context, env Env) []Result {
 	out := []Result{res}
 	out = append(out, CheckKeys(ctx, env.Keychain, cfg, env.Timeout)...)
 	out = append(out, CheckProfiles(ctx, env.Profiles, cfg, env.Timeout)...)
+	out = append(out, CheckKeyAge(ctx, env.KeyAge, cfg, env.Timeout)...)
 	d, res := CheckDaemon(ctx, env.StateDir, env.Timeout)
 	out = append(out, res)
 	out = append(out, CheckPorts(cfg, d)...)
