@@ -99,3 +99,17 @@ func TestKeysRotate(t *testing.T) {
 		t.Errorf("IAM keys changed from %v to %v though the rotation refused", before, after)
 	}
 }
+
+// TestDoctorSeesKeysThatWorkWithoutMFA: moto enforces no policy, so keys
+// of a user with mfa_serial work alone, which is what the doctor must
+// report (issue 12).
+func TestDoctorSeesKeysThatWorkWithoutMFA(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, options{mfa: true})
+	d.WriteConfig(d.config(d.accounts))
+	d.setKeys(iamKeyID, iamSecret)
+	r := d.run("doctor")
+	if !strings.Contains(r.stdout, "the keys of "+d.user+" work without MFA") {
+		t.Errorf("hopd doctor for a user with mfa_serial whose keys work alone:\n%s%s", r.stdout, r.stderr)
+	}
+}

@@ -39,7 +39,7 @@ Works with or without a running daemon. Exits 1 when any line says FAIL.`,
 			if err != nil {
 				return err
 			}
-			rs := doctor.Run(cmd.Context(), doctor.Env{ConfigPath: path, StateDir: dir, KeyAge: keyAge})
+			rs := doctor.Run(cmd.Context(), doctor.Env{ConfigPath: path, StateDir: dir, KeyAge: keyAge, WithoutMFA: withoutMFA})
 			out := cmd.OutOrStdout()
 			if asJSON {
 				if err := writeJSON(out, rs); err != nil {

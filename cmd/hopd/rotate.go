@@ -143,3 +143,16 @@ func keyAge(ctx context.Context, u config.User) (string, time.Duration, error) {
 	}
 	return k.AccessKeyID, 0, fmt.Errorf("IAM does not list the stored key %s for %s: was it deleted? store a current one with `hopd keys set %s`", k.AccessKeyID, u.Name, u.Name)
 }
+
+// withoutMFA signs an IAM call with the user's keys alone, for the
+// doctor to see whether their policies insist on MFA.
+func withoutMFA(ctx context.Context, u config.User) error {
+	k, err := keychain.New().Keys(u.Name)
+	if err != nil {
+		return err
+	}
+	c := iam.New(iam.Options{Region: u.Region, BaseEndpoint: endpoint("IAM"),
+		Credentials: credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, "")})
+	_, err = c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(u.Name)})
+	return err
+}

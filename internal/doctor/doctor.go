@@ -69,6 +69,10 @@ type Env struct {
 	// KeyAge finds the age of a [user]'s stored access key (from IAM's
 	// CreateDate); nil skips the check.
 	KeyAge func(ctx context.Context, u config.User) (id string, age time.Duration, err error)
+	// WithoutMFA tries an IAM call with a [user]'s keys alone, for a user
+	// with mfa_serial: nil error means the keys work without MFA. nil
+	// skips the check.
+	WithoutMFA func(ctx context.Context, u config.User) error
 	// Timeout bounds each check that waits (keychain, daemon, STS).
 	Timeout time.Duration
 }
@@ -119,6 +123,7 @@ func Run(ctx context.Context, env Env) []Result {
 	out = append(out, CheckKeys(ctx, env.Keychain, cfg, env.Timeout)...)
 	out = append(out, CheckProfiles(ctx, env.Profiles, cfg, env.Timeout)...)
 	out = append(out, CheckKeyAge(ctx, env.KeyAge, cfg, env.Timeout)...)
+	out = append(out, CheckMFAEnforced(ctx, env.WithoutMFA, cfg, env.Timeout)...)
 	d, res := CheckDaemon(ctx, env.StateDir, env.Timeout)
 	out = append(out, res)
 	out = append(out, CheckPorts(cfg, d)...)
