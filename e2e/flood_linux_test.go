@@ -62,6 +62,7 @@ func TestFloodFromAnotherUser(t *testing.T) {
 		d.mustECS("production")
 	}
 	base := vmRSS(t, d.PID())
+	baseFDs := openFDs(t, d.PID())
 
 	port := d.Listen[strings.LastIndex(d.Listen, ":")+1:]
 	flood := &squatter{} // a locked buffer for its output
@@ -98,16 +99,32 @@ func TestFloodFromAnotherUser(t *testing.T) {
 		}
 		took = append(took, r.took)
 	}
+	fds := openFDs(t, d.PID())
 	slices.Sort(took)
 	median, p90 := took[len(took)/2], took[len(took)*9/10]
 	rss := vmRSS(t, d.PID())
-	t.Logf("%d owner requests during the flood: median %s, 90th percentile %s, slowest %s; RSS %d kB before, %d kB after (%s)",
-		len(took), median, p90, took[len(took)-1], base, rss, strings.TrimSpace(flood.heard()))
+	t.Logf("%d owner requests during the flood: median %s, 90th percentile %s, slowest %s; RSS %d kB before, %d kB after; %d descriptors before, %d while 300 are held (%s)",
+		len(took), median, p90, took[len(took)-1], base, rss, baseFDs, fds, strings.TrimSpace(flood.heard()))
+	// The held connections are the attack: kept open, each costs hopd a
+	// descriptor, a goroutine and buffers. Closed at accept, none stays.
+	if fds-baseFDs > 50 {
+		t.Errorf("hopd holds %d descriptors while another user holds 300 connections (%d before); want them closed at accept", fds, baseFDs)
+		out, _ := exec.Command("ss", "-tanp").CombinedOutput()
+		for line := range strings.Lines(string(out)) {
+			if strings.Contains(line, fmt.Sprintf("pid=%d,", d.PID())) {
+				t.Log("held:", strings.Join(strings.Fields(line)[:5], " "))
+			}
+		}
+	}
 	if p90 > 100*time.Millisecond {
 		t.Errorf("the owner's requests took %s (90th percentile) during the flood; want under 100 ms", p90)
 	}
-	if rss-base > 10*1024 {
-		t.Errorf("hopd's RSS grew from %d kB to %d kB under the flood; want within 10 MB", base, rss)
+	// The bound leaves room for the garbage of 20,000 accepts that the
+	// collector has not yet returned on a loaded machine (up to 12 MB was
+	// seen under the full suite); keeping them open grew it by 23 MB here
+	// and by 450 MB with 20,000 held.
+	if rss-base > 20*1024 {
+		t.Errorf("hopd's RSS grew from %d kB to %d kB under the flood; want within 20 MB", base, rss)
 	}
 	if n := strings.Count(d.Log(), "refusing connections from another user"); n == 0 || n > 3 {
 		t.Errorf("the log has %d refusal lines; want one a minute (1 to 3 for this run)", n)
@@ -115,4 +132,15 @@ func TestFloodFromAnotherUser(t *testing.T) {
 	if strings.Count(d.Log(), "refusing a connection from another user") != 0 {
 		t.Error("a foreign connection reached the per-request check; it must be closed at accept")
 	}
+}
+
+// openFDs counts the descriptors a process holds.
+func openFDs(t *testing.T, pid int) int {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		testenv.Missing(t, "/proc (to count the daemon's descriptors)", err)
+	}
+	return len(ents)
 }
