@@ -110,7 +110,8 @@ func (f *federation) serveFederation(w http.ResponseWriter, r *http.Request) {
 		}
 		// The machine has no internet: land on our own "console" instead,
 		// keeping the Destination's query (the region).
-		http.Redirect(w, r, "/console/home?"+dest.RawQuery+"&account="+url.QueryEscape(fs.Account)+"&arn="+url.QueryEscape(fs.ARN), http.StatusFound)
+		http.Redirect(w, r, "/console/home?"+dest.RawQuery+"&account="+url.QueryEscape(fs.Account)+"&arn="+url.QueryEscape(fs.ARN)+
+			"&dest="+url.QueryEscape(dest.String()), http.StatusFound)
 	default:
 		http.Error(w, "unknown Action", http.StatusBadRequest)
 	}
@@ -119,8 +120,25 @@ func (f *federation) serveFederation(w http.ResponseWriter, r *http.Request) {
 func (f *federation) serveConsole(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, `<!doctype html><title>Console Home</title><h1 id="who">%s</h1><p id="region">%s</p>`,
-		html.EscapeString(q.Get("arn")), html.EscapeString(q.Get("region")))
+	fmt.Fprintf(w, `<!doctype html><title>Console Home</title><h1 id="who">%s</h1><p id="region">%s</p><p id="dest">%s</p>`,
+		html.EscapeString(q.Get("arn")), html.EscapeString(q.Get("region")), html.EscapeString(q.Get("dest")))
+}
+
+// checkLoginTo checks a sign-in URL: the login action at the federation
+// endpoint, landing on dest, with a token the endpoint issued.
+func (f *federation) checkLoginTo(t *testing.T, l loginURL, dest string) fedSession {
+	t.Helper()
+	if l.base != f.Endpoint() || l.action != "login" || l.issuer != "hopd" {
+		t.Errorf("sign-in URL goes to %s with Action=%s Issuer=%s; want %s, login, hopd", l.base, l.action, l.issuer, f.Endpoint())
+	}
+	if l.dest != dest {
+		t.Errorf("Destination is %q; want %q", l.dest, dest)
+	}
+	s, ok := f.session(l.token)
+	if !ok {
+		t.Fatalf("the SigninToken %q was not issued by the federation endpoint", l.token)
+	}
+	return s
 }
 
 // session returns what the endpoint saw for a sign-in token.
@@ -153,7 +171,9 @@ func randHex(n int) string {
 }
 
 // opener is a browser command for the config that appends each URL it is
-// given to a file, standing in for a browser the test can read.
+// given to a file, standing in for a browser the test can read. It also
+// keeps its whole command line and environment, which every local user
+// can read (/proc/PID/cmdline and, for root, environ).
 type opener struct {
 	script, out string
 }
@@ -162,10 +182,19 @@ func newOpener(t *testing.T) opener {
 	t.Helper()
 	dir := t.TempDir()
 	o := opener{script: filepath.Join(dir, "open.sh"), out: filepath.Join(dir, "opened")}
-	if err := os.WriteFile(o.script, []byte("#!/bin/sh\nprintf '%s\\n' \"$2\" >> \"$1\"\n"), 0o700); err != nil {
+	script := "#!/bin/sh\nprintf '%s\\n' \"$2\" >> \"$1\"\nprintf '%s\\n' \"$0 $*\" >> \"$1.argv\"\nenv >> \"$1.env\"\n"
+	if err := os.WriteFile(o.script, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	return o
+}
+
+// seen is everything the browser command was given: its command lines and
+// environments.
+func (o opener) seen() string {
+	argv, _ := os.ReadFile(o.out + ".argv")
+	env, _ := os.ReadFile(o.out + ".env")
+	return string(argv) + string(env)
 }
 
 // template is the account's browser = ... value.
@@ -222,16 +251,7 @@ func parseLogin(t *testing.T, raw string) loginURL {
 // endpoint issued for credentials that STS maps to wantARN ("": any).
 func (f *federation) checkLogin(t *testing.T, l loginURL, region, wantARN string) fedSession {
 	t.Helper()
-	if l.base != f.Endpoint() || l.action != "login" || l.issuer != "hopd" {
-		t.Errorf("sign-in URL goes to %s with Action=%s Issuer=%s; want %s, login, hopd", l.base, l.action, l.issuer, f.Endpoint())
-	}
-	if want := "https://" + region + ".console.aws.amazon.com/console/home?region=" + region; l.dest != want {
-		t.Errorf("Destination is %q; want %q", l.dest, want)
-	}
-	s, ok := f.session(l.token)
-	if !ok {
-		t.Fatalf("the SigninToken %q was not issued by the federation endpoint", l.token)
-	}
+	s := f.checkLoginTo(t, l, "https://"+region+".console.aws.amazon.com/console/home?region="+region)
 	if s.ARN == "" || (wantARN != "" && s.ARN != wantARN) {
 		t.Errorf("the Session hopd sent to getSigninToken is %s to STS; want %s", s.ARN, wantARN)
 	}
@@ -263,7 +283,8 @@ func TestConsoleSignIn(t *testing.T) {
 		}
 		return ""
 	})
-	stag := parseLogin(t, opened[0])
+	noSigninToken(t, f, o.seen())
+	stag := parseLogin(t, follow(t, opened[0]))
 	f.checkLogin(t, stag, "eu-central-1", d.assumedRoleARN(two[1]))
 
 	// The IAM user's own account: GetFederationToken with the long-lived

@@ -297,7 +297,8 @@ func TestDashboard(t *testing.T) {
 		}
 		return ""
 	})
-	f.checkLogin(t, parseLogin(t, opened[0]), "us-east-1", d.assumedRoleARN(d.accounts[1]))
+	noSigninToken(t, f, o.seen())
+	f.checkLogin(t, parseLogin(t, follow(t, opened[0])), "us-east-1", d.assumedRoleARN(d.accounts[1]))
 	waitPage(t, ctx, 10*time.Second, `document.querySelector('[data-account=staging] .action-message').textContent === 'Opened in the browser.'`,
 		"the page says the console was opened")
 

@@ -274,7 +274,8 @@ func TestTrayMenu(t *testing.T) {
 		}
 		return ""
 	})
-	f.checkLogin(t, parseLogin(t, opened[0]), "us-east-1", d.assumedRoleARN(two[1]))
+	noSigninToken(t, f, o.seen())
+	f.checkLogin(t, parseLogin(t, follow(t, opened[0])), "us-east-1", d.assumedRoleARN(two[1]))
 
 	// "Start at login" writes the XDG autostart entry in the daemon's HOME.
 	start, ok := menu.find("Start at login")

@@ -85,12 +85,38 @@ type MFARequest struct {
 	Code string `json:"code"`
 }
 
-// ConsoleLink is the answer to GET /v1/console/<account>: a console
-// sign-in URL and how to open it. The URL carries a sign-in token good for
-// 15 minutes, and no credentials.
+// SigninLink is the answer to GET /v1/signin-link: the page where a person
+// signs in to the console as themselves.
+type SigninLink struct {
+	URL  string `json:"url"`
+	Name string `json:"name"` // the [user] or [[sso]] it is for
+	// Alias is the account alias in URL, "" when the URL has the account id
+	// (no alias, or the user may not call iam:ListAccountAliases).
+	Alias string `json:"alias,omitempty"`
+}
+
+// ConsoleRequest is what GET /v1/console/<account> asks for, in its
+// query: where to land (at most one of Service, Path and URL; none is the
+// console home) and how.
+type ConsoleRequest struct {
+	Account string
+	Region  string // region=: a region or a shorthand like "euw1"; "" for the account's
+	Service string // service=: a console service or alias, like "s3" or "ddb"
+	Path    string // path=: a path under the console, like "ec2/home#Instances:"
+	URL     string // url=: any console URL, opened in this account
+	Logout  bool   // logout=1: sign the browser out of its console session first
+}
+
+// ConsoleLink is the answer to GET /v1/console/<account>. URL is the
+// console sign-in URL: it carries a sign-in token good for 15 minutes, and
+// no credentials. Open is a one-time loopback link to it, for the browser:
+// the URL itself must never be put on a command line, where every local
+// user can read it.
 type ConsoleLink struct {
-	URL     string `json:"url"`
-	Browser string `json:"browser,omitempty"` // the account's browser command template, "" for the default browser
+	URL     string    `json:"url"`
+	Open    string    `json:"open,omitempty"`
+	Browser string    `json:"browser,omitempty"` // the browser command template, "" for the default browser
+	Ends    time.Time `json:"ends,omitzero"`     // when the console session ends, when hopd knows
 }
 
 // DashboardLink is the answer to POST /v1/dashboard-link: a one-time URL

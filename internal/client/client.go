@@ -235,10 +235,19 @@ func (c *Client) Discover(ctx context.Context) error {
 
 // ConsoleLink asks the daemon for a console sign-in link for an account
 // (or an IAM user with console = true) in region, "" for its own region.
-func (c *Client) ConsoleLink(ctx context.Context, account, region string) (api.ConsoleLink, error) {
-	path := "/v1/console/" + url.PathEscape(account)
-	if region != "" {
-		path += "?region=" + url.QueryEscape(region)
+func (c *Client) ConsoleLink(ctx context.Context, req api.ConsoleRequest) (api.ConsoleLink, error) {
+	path := "/v1/console/" + url.PathEscape(req.Account)
+	q := url.Values{}
+	for k, v := range map[string]string{"region": req.Region, "service": req.Service, "path": req.Path, "url": req.URL} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if req.Logout {
+		q.Set("logout", "1")
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	var l api.ConsoleLink
 	err := c.do(ctx, http.MethodGet, path, nil, &l)
@@ -279,4 +288,16 @@ func (c *Client) ScopedToken(ctx context.Context, account string, ttl time.Durat
 // RevokeToken ends a scoped token at once.
 func (c *Client) RevokeToken(ctx context.Context, token string) error {
 	return c.do(ctx, http.MethodPost, "/v1/tokens/revoke", api.RevokeTokenRequest{Token: token}, nil)
+}
+
+// SigninLink asks the daemon for the console sign-in page of a user, an
+// account's user or an [[sso]] ("" for the only one).
+func (c *Client) SigninLink(ctx context.Context, name string) (api.SigninLink, error) {
+	path := "/v1/signin-link"
+	if name != "" {
+		path += "?name=" + url.QueryEscape(name)
+	}
+	var l api.SigninLink
+	err := c.do(ctx, http.MethodGet, path, nil, &l)
+	return l, err
 }

@@ -63,8 +63,10 @@ func (v *validator) accounts(r *raw, users []User, listenPort int) []Account {
 			}
 		}
 
-		if has("browser") && !strings.Contains(fa.Browser, "{url}") {
-			fail("browser", `must contain {url} where the console address goes, like "firefox --new-tab {url}"`)
+		if has("browser") {
+			if msg := checkBrowser(fa.Browser); msg != "" {
+				fail("browser", "%s", msg)
+			}
 		}
 		accounts = append(accounts, a)
 	}

@@ -24,6 +24,7 @@ type Config struct {
 	Accounts  []Account // in file order
 	SSO       []SSO     // [[sso]]: IAM Identity Center instances, in file order
 	Discover  Discover  // [discover]: accounts listed from AWS Organizations
+	Console   Console   // [console]: how every account's console opens
 }
 
 // User is where a session's base credentials come from: an IAM user whose
@@ -49,7 +50,7 @@ type Account struct {
 	User     string // the user it hops from, default: the only user; "" when there is no user (it can only adjust an [[sso]] account)
 	IMDSPort int    // imds_port: 0 for none
 	IMDSv1   bool   // imdsv1: allow token-less IMDS GETs
-	Browser  string // browser: a command template for opening its console
+	Browser  string // browser: a command template for opening its console, or a preset (BrowserPresets); "" for [console]'s
 	// SSO names the [[sso]] block an account came from. It is never read
 	// from the file: Identity Center accounts are listed, and their
 	// credentials come from GetRoleCredentials for Role, not AssumeRole.
@@ -70,6 +71,18 @@ func Partition(region string) string {
 		return "aws-us-gov"
 	}
 	return "aws"
+}
+
+// SigninHost is the AWS sign-in host of a region's partition, where the
+// console's Switch Role page and IAM users' sign-in pages live.
+func SigninHost(region string) string {
+	switch Partition(region) {
+	case "aws-cn":
+		return "signin.amazonaws.cn"
+	case "aws-us-gov":
+		return "signin.amazonaws-us-gov.com"
+	}
+	return "signin.aws.amazon.com"
 }
 
 // Account returns the account with the given name.

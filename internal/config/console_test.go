@@ -59,3 +59,59 @@ func TestUserConsole(t *testing.T) {
 		})
 	}
 }
+
+// [console] sets the browser of every account that names none; an
+// account's own browser, template or preset, wins.
+func TestConsoleSection(t *testing.T) {
+	c := mustParse(t, lines(
+		`[user]`,
+		`name = "michael"`,
+		``,
+		`[console]`,
+		`browser = "firefox-container"`,
+		`logout_first = true`,
+		``,
+		`[[account]]`,
+		`name = "production"`,
+		`id = "222222222222"`,
+		``,
+		`[[account]]`,
+		`name = "staging"`,
+		`id = "333333333333"`,
+		`browser = "chrome-profile"`,
+	))
+	if !c.Console.LogoutFirst || c.Console.Browser != FirefoxContainer {
+		t.Errorf("[console] parsed as %+v; want firefox-container and logout_first", c.Console)
+	}
+	prod, _ := c.Account("production")
+	stag, _ := c.Account("staging")
+	if got := c.BrowserFor(prod); got != FirefoxContainer {
+		t.Errorf("production's browser is %q; want [console]'s %q", got, FirefoxContainer)
+	}
+	if got := c.BrowserFor(stag); got != ChromeProfile {
+		t.Errorf("staging's browser is %q; want its own %q", got, ChromeProfile)
+	}
+	if c := mustParse(t, lines(`[user]`, `name = "michael"`)); c.Console != (Console{}) {
+		t.Errorf("no [console] parsed as %+v; want the zero Console (default browser, no logout)", c.Console)
+	}
+
+	for _, tc := range []struct{ name, src, want string }{
+		{"bad browser", lines(`[user]`, `name = "michael"`, `[console]`, `browser = "firefox"`),
+			`config.toml:4:11: console browser: must be "firefox-container", "chrome-profile", or a command with {url}`},
+		{"unknown key", lines(`[user]`, `name = "michael"`, `[console]`, `logout = true`),
+			`console logout: unknown key; remove it or fix its spelling (console keys are browser, logout_first)`},
+		{"not a bool", lines(`[user]`, `name = "michael"`, `[console]`, `logout_first = "yes"`),
+			`console logout_first: must be true or false without quotes`},
+		{"twice", lines(`[user]`, `name = "michael"`, `[[console]]`, `browser = "chrome-profile"`),
+			`write [console] with single brackets, once`},
+		{"account preset typo", lines(`[user]`, `name = "michael"`, `[[account]]`, `name = "production"`, `id = "222222222222"`, `browser = "chrome-profiles"`),
+			`account "production" browser: must be "firefox-container", "chrome-profile", or a command with {url}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("config.toml", []byte(tc.src))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Parse: %v; want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -64,20 +64,26 @@ func IsAccountID(s string) bool { return accountIDRE.MatchString(s) }
 
 // checkDiscover checks an entry under [discover] before decoding.
 func (d *document) checkDiscover(e entry) *Error {
+	return checkSection(e, "discover", discoverKeys, "organizations = true")
+}
+
+// checkSection checks an entry under a table written once, like [discover]
+// or [console]; like is a key = value for messages.
+func checkSection(e entry, section string, keys []key, like string) *Error {
 	rest := e.segs[1:]
 	if len(rest) == 0 {
 		if e.kind == unstable.Table || e.kind == unstable.InlineTable {
 			return nil
 		}
-		return errAt(e.value, "discover", "must be a table: write [discover] on its own line, then its keys, like organizations = true")
+		return errAt(e.value, section, "must be a table: write ["+section+"] on its own line, then its keys, like "+like)
 	}
 	if rest[0].index >= 0 {
-		return errAt(e.key, "discover", "write [discover] with single brackets, once")
+		return errAt(e.key, section, "write ["+section+"] with single brackets, once")
 	}
-	field := "discover " + pathOf(rest[:1])
-	k, ok := findKey(discoverKeys, rest[0].key)
+	field := section + " " + pathOf(rest[:1])
+	k, ok := findKey(keys, rest[0].key)
 	if !ok {
-		return errAt(e.key, field, "unknown key; remove it or fix its spelling (discover keys are "+keyNames(discoverKeys)+")")
+		return errAt(e.key, field, "unknown key; remove it or fix its spelling ("+section+" keys are "+keyNames(keys)+")")
 	}
 	if k.kind == unstable.Array {
 		return checkList(e, rest, field, k)

@@ -55,7 +55,7 @@ func TestParseErrors(t *testing.T) {
 		{"short session_duration", lines(`[user]`, `name = "m"`, `session_duration = "5m"`), 3, 20, "user session_duration", "15m to 36h"},
 		{"long session_duration", lines(`[user]`, `name = "m"`, `session_duration = "48h"`), 3, 20, "user session_duration", "15m to 36h"},
 		{"bad mfa_serial", lines(`[user]`, `name = "m"`, `mfa_serial = "123"`), 3, 14, "user mfa_serial", "not an MFA device"},
-		{"browser without {url}", header + lines(`[[account]]`, `name = "p"`, `id = "222222222222"`, `browser = "firefox"`), 6, 11, `account "p" browser`, "must contain {url}"},
+		{"browser without {url}", header + lines(`[[account]]`, `name = "p"`, `id = "222222222222"`, `browser = "firefox"`), 6, 11, `account "p" browser`, "or a command with {url} where the console address goes"},
 		{"missing user", lines(`listen = "127.0.0.1:9911"`, `[[account]]`, `name = "p"`, `id = "222222222222"`), 1, 1, "user", "add a [user] table"},
 		{"empty file", "", 1, 1, "user", "add a [user] table"},
 		{"no users", lines(`user = []`), 1, 8, "user", "add a [user] table"},

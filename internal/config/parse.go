@@ -47,6 +47,7 @@ type fileOneUser struct {
 	Account   []fileAccount `toml:"account"`
 	SSO       []fileSSO     `toml:"sso"`
 	Discover  *fileDiscover `toml:"discover"`
+	Console   *fileConsole  `toml:"console"`
 }
 
 type fileUsers struct {
@@ -56,6 +57,7 @@ type fileUsers struct {
 	Account   []fileAccount `toml:"account"`
 	SSO       []fileSSO     `toml:"sso"`
 	Discover  *fileDiscover `toml:"discover"`
+	Console   *fileConsole  `toml:"console"`
 }
 
 // raw is the decoded file in one shape, plus whether users came as [user].
@@ -65,6 +67,7 @@ type raw struct {
 	accounts          []fileAccount
 	sso               []fileSSO
 	discover          *fileDiscover
+	console           *fileConsole
 	oneUser           bool
 }
 
@@ -160,7 +163,7 @@ func decode(data []byte) (d *document, r *raw, err *Error) {
 		if e := dec.Decode(&f); e != nil {
 			return nil, nil, decodeError(doc, e)
 		}
-		r.listen, r.signinURL, r.accounts, r.sso, r.discover = f.Listen, f.SigninURL, f.Account, f.SSO, f.Discover
+		r.listen, r.signinURL, r.accounts, r.sso, r.discover, r.console = f.Listen, f.SigninURL, f.Account, f.SSO, f.Discover, f.Console
 		if f.User != nil {
 			r.users = []fileUser{*f.User}
 		}
@@ -169,7 +172,7 @@ func decode(data []byte) (d *document, r *raw, err *Error) {
 		if e := dec.Decode(&f); e != nil {
 			return nil, nil, decodeError(doc, e)
 		}
-		r.listen, r.signinURL, r.users, r.accounts, r.sso, r.discover = f.Listen, f.SigninURL, f.User, f.Account, f.SSO, f.Discover
+		r.listen, r.signinURL, r.users, r.accounts, r.sso, r.discover, r.console = f.Listen, f.SigninURL, f.User, f.Account, f.SSO, f.Discover, f.Console
 	}
 	return doc, r, nil
 }

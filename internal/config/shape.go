@@ -85,11 +85,13 @@ func (d *document) checkEntry(e entry) *Error {
 		return d.checkGroup(e, "sso", ssoKeys)
 	case "discover":
 		return d.checkDiscover(e)
+	case "console":
+		return checkSection(e, "console", consoleKeys, `browser = "firefox-container"`)
 	}
 	k, ok := findKey(topKeys, top)
 	if !ok {
 		return errAt(e.key, pathOf(e.segs[:1]),
-			"unknown key; remove it or fix its spelling (top-level keys are listen, signin_url, [user], [[account]], [[sso]] and [discover])")
+			"unknown key; remove it or fix its spelling (top-level keys are listen, signin_url, [user], [[account]], [[sso]], [discover] and [console])")
 	}
 	if len(e.segs) > 1 {
 		return errAt(e.key, top, "must be a string like "+k.example+", not a table")

@@ -109,6 +109,7 @@ func validate(d *document, r *raw) (*Config, *Error) {
 	c.Accounts = v.accounts(r, c.Users, listenPort)
 	v.consoleNames(r, c)
 	c.Discover = v.discover(r.discover, c.Users)
+	c.Console = v.console(r.console)
 	if err := v.first(); err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ func fakeFederation(t *testing.T, status int) (*httptest.Server, *url.Values) {
 func TestLoginURL(t *testing.T) {
 	srv, got := fakeFederation(t, http.StatusOK)
 	s := Signer{Endpoint: srv.URL + "/federation"}
-	u, err := s.LoginURL(context.Background(), creds, "eu-west-1")
+	u, err := s.LoginURL(context.Background(), creds, "eu-west-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestLoginURLErrorsHoldNoSecrets(t *testing.T) {
 		"unreachable": {Endpoint: closed.URL + "/federation"},
 		"bad":         {Endpoint: "ftp://example.com/federation"},
 	} {
-		_, err := s.LoginURL(context.Background(), creds, "us-east-1")
+		_, err := s.LoginURL(context.Background(), creds, "us-east-1", "")
 		if err == nil {
 			t.Errorf("%s: LoginURL succeeded", name)
 			continue
@@ -179,7 +179,7 @@ func TestLoginURLErrorsHoldNoSecrets(t *testing.T) {
 			t.Errorf("%s: the error is not one line: %q", name, err)
 		}
 	}
-	if _, err := (Signer{Endpoint: refused.URL}).LoginURL(context.Background(), Credentials{AccessKeyID: "A", SecretAccessKey: "B"}, "us-east-1"); err == nil {
+	if _, err := (Signer{Endpoint: refused.URL}).LoginURL(context.Background(), Credentials{AccessKeyID: "A", SecretAccessKey: "B"}, "us-east-1", ""); err == nil {
 		t.Error("LoginURL accepted credentials without a session token")
 	}
 }

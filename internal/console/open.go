@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"os/exec"
 	"strings"
 	"time"
@@ -20,9 +21,10 @@ const quickExit = 2 * time.Second
 
 // Open opens url in the default browser, or, when template is set, by
 // running it: the template is split into words like a shell would (quotes
-// group, no variables, no pipes), {url} is replaced in each word, and the
-// result runs without a shell. Only the sign-in URL goes on the command
-// line, never credentials. Errors never hold the URL.
+// group, no variables, no pipes), {url} (or {url_query}, the URL
+// query-escaped) is replaced in each word, and the result runs without a
+// shell. Callers pass a one-time loopback link, never the sign-in URL: a
+// command line is readable by every local user. Errors never hold the URL.
 func Open(ctx context.Context, url, template string) error {
 	if template == "" {
 		if err := browser.OpenURL(url); err != nil {
@@ -75,8 +77,9 @@ func Command(template, url string) ([]string, error) {
 	}
 	found := false
 	for i, w := range words {
-		if strings.Contains(w, URLPlaceholder) {
+		if strings.Contains(w, URLPlaceholder) || strings.Contains(w, URLQueryPlaceholder) {
 			found = true
+			w = strings.ReplaceAll(w, URLQueryPlaceholder, neturl.QueryEscape(url))
 			words[i] = strings.ReplaceAll(w, URLPlaceholder, url)
 		}
 	}

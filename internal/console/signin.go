@@ -51,10 +51,14 @@ func Endpoint(configured string) string {
 }
 
 // LoginURL trades credentials for a sign-in token (getSigninToken) and
-// returns the Action=login URL that opens the console home of region. The
-// URL holds the token, which lets anyone who has it into the console for
-// 15 minutes, and no credentials.
-func (s Signer) LoginURL(ctx context.Context, c Credentials, region string) (string, error) {
+// returns the Action=login URL that opens destination (a console URL, see
+// Destination), or the console home of region when it is "". The URL
+// holds the token, which lets anyone who has it into the console for 15
+// minutes, and no credentials.
+func (s Signer) LoginURL(ctx context.Context, c Credentials, region, destination string) (string, error) {
+	if destination == "" {
+		destination = ConsoleHome(region)
+	}
 	endpoint, err := s.endpoint(region)
 	if err != nil {
 		return "", err
@@ -84,7 +88,7 @@ func (s Signer) LoginURL(ctx context.Context, c Credentials, region string) (str
 		issuer = "hopd"
 	}
 	return endpoint.String() + "?Action=login&Issuer=" + url.QueryEscape(issuer) +
-		"&Destination=" + url.QueryEscape(ConsoleHome(region)) +
+		"&Destination=" + url.QueryEscape(destination) +
 		"&SigninToken=" + url.QueryEscape(token), nil
 }
 

@@ -17,35 +17,47 @@ const consoleWait = 20 * time.Second
 
 // consoleLink signs in to the console of an account, or of an IAM user's
 // own account (console = true), for the control API, the tray and the page.
-func (d *Daemon) consoleLink(ctx context.Context, name, region string) (api.ConsoleLink, error) {
+// Input errors come before any call to AWS.
+func (d *Daemon) consoleLink(ctx context.Context, req api.ConsoleRequest) (api.ConsoleLink, error) {
 	cfg := d.config()
 	signer := console.Signer{Endpoint: console.Endpoint(cfg.SigninURL)}
-
-	var creds console.Credentials
-	var browser string
-	if a, ok := d.account(name); ok {
-		if region == "" {
-			region = a.Region
-		} else if err := console.CheckRegion(region, a.Region); err != nil {
+	region := req.Region
+	if region != "" {
+		var err error
+		if region, err = console.ExpandRegion(region); err != nil {
 			return api.ConsoleLink{}, err
 		}
-		c, err := d.roleCreds(ctx, name)
+	}
+	target := console.Target{Service: req.Service, Path: req.Path, URL: req.URL}
+
+	var (
+		creds          console.Credentials
+		browser, color string
+		ends           time.Time
+		dest           string
+		err            error
+	)
+	if a, ok := d.account(req.Account); ok {
+		if region, dest, err = destination(target, region, a.Region); err != nil {
+			return api.ConsoleLink{}, err
+		}
+		c, err := d.roleCreds(ctx, a.Name)
 		if err != nil {
 			return api.ConsoleLink{}, err
 		}
 		creds = console.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+		ends = c.Expiration
 		if a.SSO != "" {
 			// Identity Center's credentials are no role chain: the console
 			// may last as long as they do, not the chain's one hour.
 			signer.SessionDuration = time.Until(c.Expiration)
 		}
-		if fa, ok := d.effectiveNow().Account(name); ok {
-			browser = fa.Browser
+		browser, color = cfg.Console.Browser, a.Color
+		if fa, ok := d.effectiveNow().Account(a.Name); ok {
+			browser = cfg.BrowserFor(fa)
 		}
-	} else if u, ok := cfg.User(name); ok && u.Console {
-		if region == "" {
-			region = u.Region
-		} else if err := console.CheckRegion(region, u.Region); err != nil {
+	} else if u, ok := cfg.User(req.Account); ok && u.Console {
+		if region, dest, err = destination(target, region, u.Region); err != nil {
 			return api.ConsoleLink{}, err
 		}
 		keys, err := d.opts.Keys.Keys(u.Name)
@@ -56,25 +68,61 @@ func (d *Daemon) consoleLink(ctx context.Context, name, region string) (api.Cons
 		if creds, err = console.FederationCredentials(ctx, fed, u.Name); err != nil {
 			return api.ConsoleLink{}, err
 		}
+		browser, ends = cfg.Console.Browser, time.Now().Add(console.FederationDuration)
 	} else {
-		return api.ConsoleLink{}, fmt.Errorf("%w %q: see `hopd accounts` (or set console = true on a [user] for its own account)", broker.ErrUnknownAccount, name)
+		return api.ConsoleLink{}, fmt.Errorf("%w %q: see `hopd accounts` (or set console = true on a [user] for its own account)", broker.ErrUnknownAccount, req.Account)
 	}
-	url, err := signer.LoginURL(ctx, creds, region)
+	template, err := console.BrowserTemplate(browser, req.Account, color, nil)
 	if err != nil {
 		return api.ConsoleLink{}, err
 	}
-	return api.ConsoleLink{URL: url, Browser: browser}, nil
+	url, err := signer.LoginURL(ctx, creds, region, dest)
+	if err != nil {
+		return api.ConsoleLink{}, err
+	}
+	if req.Logout || cfg.Console.LogoutFirst {
+		if url, err = console.LogoutFirst(url); err != nil {
+			return api.ConsoleLink{}, err
+		}
+	}
+	open, err := d.consoleOpenLink(url)
+	if err != nil {
+		return api.ConsoleLink{}, err
+	}
+	return api.ConsoleLink{URL: url, Open: open, Browser: template, Ends: ends}, nil
+}
+
+// destination checks the region asked for (or takes the account's home)
+// and returns it with the console URL to land on.
+func destination(t console.Target, region, home string) (string, string, error) {
+	if region == "" {
+		region = home
+	} else if err := console.CheckRegion(region, home); err != nil {
+		return "", "", err
+	}
+	dest, err := console.Destination(t, region)
+	return region, dest, err
+}
+
+// consoleOpenLink is a one-time link on hopd's own listener that leads
+// the browser to url.
+func (d *Daemon) consoleOpenLink(url string) (string, error) {
+	addr := d.Addr()
+	if addr == "" {
+		return "", errors.New("hopd is not listening yet; try again in a moment")
+	}
+	return d.dash.NewConsoleLink("http://"+addr, url)
 }
 
 // openConsole opens an account's console in the browser: the tray's and
-// the page's "Open console".
-func (d *Daemon) openConsole(ctx context.Context, account, region string) error {
-	link, err := d.consoleLink(ctx, account, region)
+// the page's "Open console". The browser gets the one-time link.
+func (d *Daemon) openConsole(ctx context.Context, req api.ConsoleRequest) error {
+	link, err := d.consoleLink(ctx, req)
 	if err != nil {
 		return err
 	}
-	d.log.Info("opening the console", "account", account, "region", region)
-	return d.open(ctx, link.URL, link.Browser)
+	d.log.Info("opening the console", "account", req.Account, "region", req.Region, "service", req.Service)
+	return d.open(ctx, link.Open, link.Browser)
 }
 
 // roleCreds waits for an account's credentials longer than an SDK would:

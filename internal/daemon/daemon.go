@@ -146,6 +146,7 @@ func New(opts Options) (*Daemon, error) {
 		Info:          d.info,
 		Reload:        d.Reload,
 		Console:       d.consoleLink,
+		SigninLink:    d.signinLink,
 		Discover:      d.discoverNow,
 		SSOLogin:      d.ssoLogin,
 		KeysRemoved:   func(_ context.Context, user string) error { return d.broker.ForgetUser(user) },

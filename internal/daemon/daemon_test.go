@@ -312,9 +312,20 @@ func TestConsoleOpensTheSignInLink(t *testing.T) {
 	if err := h.d.TrayDo(context.Background(), tray.Action{Kind: tray.OpenConsole, Account: "production"}); err != nil {
 		t.Fatalf("open console: %v", err)
 	}
-	u := h.lastOpened()
-	if !strings.HasPrefix(u, fed.URL+"/federation?Action=login") || !strings.Contains(u, "SigninToken=tok-123") || !strings.Contains(u, "eu-west-1") {
-		t.Errorf("opened %q, want the login link with the token, in production's region", u)
+	// The browser gets a one-time loopback link, never the token itself.
+	link := h.lastOpened()
+	if !strings.HasPrefix(link, "http://127.0.0.1:") || strings.Contains(link, "tok-123") {
+		t.Fatalf("opened %q, want a one-time link on hopd's listener without the sign-in token", link)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	u := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(u, fed.URL+"/federation?Action=login") || !strings.Contains(u, "SigninToken=tok-123") || !strings.Contains(u, "eu-west-1") {
+		t.Errorf("the one-time link answered %s to %q, want a redirect to the login link with the token, in production's region", resp.Status, u)
 	}
 	mu.Lock()
 	defer mu.Unlock()

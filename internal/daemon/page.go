@@ -15,10 +15,12 @@ import (
 // newDashboard makes the daemon's browser page.
 func (d *Daemon) newDashboard() *dashboard.Dashboard {
 	return dashboard.New(dashboard.Options{
-		Source:      d.broker,
-		OpenConsole: func(ctx context.Context, account string) error { return d.openConsole(ctx, account, "") },
-		Reload:      d.Reload,
-		EnvLines:    func(account string) (string, error) { return d.envLines(account, sdkenv.ECS) },
+		Source: d.broker,
+		OpenConsole: func(ctx context.Context, account string) error {
+			return d.openConsole(ctx, api.ConsoleRequest{Account: account})
+		},
+		Reload:   d.Reload,
+		EnvLines: func(account string) (string, error) { return d.envLines(account, sdkenv.ECS) },
 		SSOLogin: func(ctx context.Context, name string) (api.SSOLogin, error) {
 			return d.ssoLogin(ctx, api.SSOLoginRequest{Name: name})
 		},

@@ -81,7 +81,7 @@ func (d *Daemon) copy(ctx context.Context, text string) error {
 func (d *Daemon) trayDo(ctx context.Context, a tray.Action, quit context.CancelFunc) error {
 	switch a.Kind {
 	case tray.OpenConsole:
-		return d.openConsole(ctx, a.Account, a.Region)
+		return d.openConsole(ctx, api.ConsoleRequest{Account: a.Account, Region: a.Region})
 	case tray.CopyEnv:
 		text, err := d.envLines(a.Account, sdkenv.ECS)
 		if err != nil {

@@ -67,6 +67,7 @@ type Dashboard struct {
 	log      *slog.Logger
 	now      func() time.Time
 	sessions *sessions
+	consoles *consoleLinks
 	clients  *clients
 	static   fs.FS
 	index    *template.Template
@@ -106,6 +107,7 @@ func New(opts Options) *Dashboard {
 		d.now = time.Now
 	}
 	d.sessions = newSessions(d.now)
+	d.consoles = newConsoleLinks(d.now)
 	d.clients = newClients(d.now)
 	// The template is embedded: failing to parse it is a build mistake.
 	d.index = template.Must(template.ParseFS(d.static, "index.html"))
@@ -174,6 +176,10 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w.Header())
 	if r.URL.Path == "/login" {
 		d.serveLogin(w, r)
+		return
+	}
+	if id, ok := strings.CutPrefix(r.URL.Path, ConsolePrefix); ok {
+		d.serveConsoleLink(w, r, id)
 		return
 	}
 	if reason := crossOrigin(r); reason != "" {

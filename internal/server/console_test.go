@@ -17,10 +17,11 @@ func (badRegion) Error() string    { return "region cn-north-1 is in partition a
 func (badRegion) BadRequest() bool { return true }
 
 func TestControlConsole(t *testing.T) {
-	var gotAcct, gotRegion string
+	var got api.ConsoleRequest
 	s := newTestServer(t, newFakeSource(), func(o *Options) {
-		o.Console = func(_ context.Context, account, region string) (api.ConsoleLink, error) {
-			gotAcct, gotRegion = account, region
+		o.Console = func(_ context.Context, req api.ConsoleRequest) (api.ConsoleLink, error) {
+			got = req
+			account := req.Account
 			switch account {
 			case "production":
 				return api.ConsoleLink{URL: "https://signin.example/federation?Action=login&SigninToken=T", Browser: "firefox {url}"}, nil
@@ -34,13 +35,13 @@ func TestControlConsole(t *testing.T) {
 			return api.ConsoleLink{}, fmt.Errorf("%w %q", broker.ErrUnknownAccount, account)
 		}
 	})
-	w := serve(t, s.Handler(), authed(request(t, "GET", "/v1/console/production?region=eu-central-1", testPort, "")))
+	w := serve(t, s.Handler(), authed(request(t, "GET", "/v1/console/production?region=eu-central-1&service=ddb&path=p&url=u&logout=1", testPort, "")))
 	var link api.ConsoleLink
 	if err := json.Unmarshal(w.Body.Bytes(), &link); w.Code != 200 || err != nil || link.Browser != "firefox {url}" || link.URL == "" {
 		t.Fatalf("GET /v1/console/production: %d %s (%v)", w.Code, w.Body, err)
 	}
-	if gotAcct != "production" || gotRegion != "eu-central-1" {
-		t.Errorf("Console was asked for %q in %q; want production in eu-central-1", gotAcct, gotRegion)
+	if want := (api.ConsoleRequest{Account: "production", Region: "eu-central-1", Service: "ddb", Path: "p", URL: "u", Logout: true}); got != want {
+		t.Errorf("Console was asked for %+v; want %+v", got, want)
 	}
 	for acct, want := range map[string]int{"locked": 503, "cn": 400, "refused": 502, "nosuch": 404} {
 		w := serve(t, s.Handler(), authed(request(t, "GET", "/v1/console/"+acct, testPort, "")))

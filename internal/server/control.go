@@ -37,6 +37,18 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, name strin
 			return name, "", methodNotAllowed(w, "GET")
 		}
 		return name, "", writeValue(w, s.wireStatus(s.opts.Source.Status()).Accounts)
+	case "signin-link":
+		if r.Method != http.MethodGet {
+			return name, "", methodNotAllowed(w, "GET")
+		}
+		if s.opts.SigninLink == nil {
+			return name, "", writeError(w, http.StatusNotFound, "not_found", "this hopd cannot tell sign-in links; is `hopd` newer than the running daemon? restart it")
+		}
+		link, err := s.opts.SigninLink(r.Context(), r.URL.Query().Get("name"))
+		if err != nil {
+			return name, "", writeConsoleError(w, err)
+		}
+		return name, "", writeValue(w, link)
 	case "mfa", "reload", "discover", "dashboard-link", "sso/login", "keys/removed", "tokens", "tokens/revoke":
 		if r.Method != http.MethodPost {
 			return name, "", methodNotAllowed(w, "POST")
@@ -134,10 +146,19 @@ func (s *Server) serveConsole(w http.ResponseWriter, r *http.Request, acct strin
 	if s.opts.Console == nil {
 		return writeError(w, http.StatusNotFound, "not_found", "this hopd cannot open the console; is `hopd` newer than the running daemon? restart it")
 	}
-	link, err := s.opts.Console(r.Context(), acct, r.URL.Query().Get("region"))
+	q := r.URL.Query()
+	link, err := s.opts.Console(r.Context(), api.ConsoleRequest{
+		Account: acct, Region: q.Get("region"), Service: q.Get("service"), Path: q.Get("path"), URL: q.Get("url"),
+		Logout: q.Get("logout") == "1",
+	})
 	if err == nil {
 		return writeValue(w, link)
 	}
+	return writeConsoleError(w, err)
+}
+
+// writeConsoleError answers an error of Console or SigninLink.
+func writeConsoleError(w http.ResponseWriter, err error) int {
 	var bad interface{ BadRequest() bool }
 	switch {
 	case errors.Is(err, broker.ErrUnknownAccount):

@@ -44,11 +44,15 @@ type Options struct {
 	// checks, but not the refusal of browser headers, because browsers
 	// always send them; it must do its own session and CSRF checks.
 	Page http.Handler
-	// Console answers GET /v1/console/<account>?region=R with a console
-	// sign-in link; region "" means the account's own. Errors: wrapping
+	// Console answers GET /v1/console/<account>?region=R&service=S&path=P&url=U&logout=1
+	// with a console sign-in link; region "" means the account's own. Errors: wrapping
 	// broker.ErrUnknownAccount -> 404, *broker.UnavailableError -> 503, one
 	// with a BadRequest() method -> 400, others (AWS sign-in failed) -> 502.
-	Console func(ctx context.Context, account, region string) (api.ConsoleLink, error)
+	Console func(ctx context.Context, req api.ConsoleRequest) (api.ConsoleLink, error)
+	// SigninLink answers GET /v1/signin-link?name=N with the sign-in page
+	// of a user, of an account's user, or of an [[sso]] ("" for the only
+	// one). Errors are answered like Console's.
+	SigninLink func(ctx context.Context, name string) (api.SigninLink, error)
 	// Discover answers POST /v1/discover: list the organization's accounts
 	// now. Its error, one line a person can act on, is answered with 502.
 	Discover func(ctx context.Context) error

@@ -97,6 +97,12 @@ func (r *renderer) loop(ctx context.Context) {
 	// running out, which no event announces.
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
+	// systray on Linux runs onReady while it exports the item: an icon set
+	// between its reading the icon for the export and its publishing the
+	// properties is dropped, and the tray shows none (seen under load).
+	// Setting it again a little later, twice, closes that window.
+	resend, again := time.NewTimer(time.Second), 2
+	defer resend.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -105,6 +111,12 @@ func (r *renderer) loop(ctx context.Context) {
 		case <-r.opts.Changed:
 		case <-r.poke:
 		case <-tick.C:
+		case <-resend.C:
+			setTrayIcon(r.icon)
+			if again--; again > 0 {
+				resend.Reset(4 * time.Second)
+			}
+			continue
 		}
 		r.render(Build(r.state()))
 	}
