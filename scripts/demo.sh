@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hopd in one command, with no AWS account: a local AWS emulator (moto), a
-# throwaway keychain, three accounts, and the AWS CLI and boto3 getting each
-# account's role credentials from hopd in every form it serves them.
+# throwaway keychain, three accounts, an MFA code, the AWS CLI and boto3
+# getting each account's role credentials from hopd in every form it serves
+# them, and each account's console through a local federation stand-in.
 #
 #   ./scripts/demo.sh          # show it, then clean up
 #   ./scripts/demo.sh --keep   # leave it running until Ctrl-C, to try by hand
@@ -27,7 +28,7 @@ case "${1:-}" in
 esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-hopd=$root/bin/hopd
+hopd=${HOPD_BIN:-$root/bin/hopd} # the tests pass the binary they built
 
 if [[ -t 1 ]]; then
 	bold=$'\e[1m' dim=$'\e[2m' red=$'\e[31m' reset=$'\e[0m'
@@ -70,6 +71,11 @@ note "moto (a local AWS emulator) on $AWS_ENDPOINT_URL; it accepts any key and a
 start_keychain demo
 note "a throwaway keychain (gnome-keyring on a private D-Bus): your own keychain is never touched"
 
+fed_port=$(free_port)
+python3 "$root/scripts/lib/federation.py" "$fed_port" >"$tmp/federation.log" 2>&1 &
+pids+=($!)
+note "a stand-in for AWS sign-in's federation endpoint on 127.0.0.1:$fed_port (it checks credentials with moto)"
+
 listen_port=$(free_port)
 export HOPD_CONFIG=$tmp/config/config.toml HOPD_STATE_DIR=$tmp/state
 accounts=(production staging playground)
@@ -77,15 +83,15 @@ declare -A ids=([production]=222222222222 [staging]=333333333333 [playground]=44
 declare -A colors=([production]='#d13212' [staging]='#ff9900' [playground]='#1d8102')
 declare -A imds_ports
 {
-	printf 'listen = "127.0.0.1:%s"\n\n' "$listen_port"
-	printf '[user]\nname = "demo"\nregion = "us-east-1"\n'
+	printf 'listen = "127.0.0.1:%s"\nsignin_url = "http://127.0.0.1:%s/federation"\n\n' "$listen_port" "$fed_port"
+	printf '[user]\nname = "demo"\nregion = "us-east-1"\nmfa_serial = "arn:aws:iam::123456789012:mfa/demo"\n'
 	for a in "${accounts[@]}"; do
 		imds_ports[$a]=$(free_port)
 		printf '\n[[account]]\nname = "%s"\nid = "%s"\ncolor = "%s"\nimds_port = %s\n' \
 			"$a" "${ids[$a]}" "${colors[$a]}" "${imds_ports[$a]}"
 	done
 } >"$HOPD_CONFIG"
-note "config $HOPD_CONFIG: three accounts, each with an IMDS port"
+note "config $HOPD_CONFIG: three accounts, each with an IMDS port; the user has an MFA device"
 
 # Fake keys in the IAM format (moto takes any); a real user types theirs.
 printf 'AKIADEMO000000000001\n%s\n' "$(printf 'demo%.0s' {1..10})" |
@@ -98,6 +104,13 @@ wait_for 30 moto_up ||
 pids+=($!)
 wait_for 10 test -s "$HOPD_STATE_DIR/daemon.json" || die "hopd did not start: $(cat "$tmp/hopd.log")"
 note "hopd serving on 127.0.0.1:$listen_port (its log: $tmp/hopd.log)"
+wait_for 10 grep -q ready "$tmp/federation.log" || die "the federation stand-in did not start: $(cat "$tmp/federation.log")"
+
+heading "An MFA code"
+note "  hopd creds production   (before any code: hopd asks for one, on the desktop too)"
+"$hopd" creds production 2>&1 | sed 's/^/  /' || true
+note "  hopd mfa 123456   (moto takes any code; a real user types the one on their device)"
+"$hopd" mfa 123456 2>&1 | sed 's/^/  /'
 # The first credentials need STS; hopd answers 503 rather than keep a client
 # waiting, so wait here until the session and the first role are ready.
 wait_for 20 "$hopd" creds production || die "hopd serves no credentials: $(tail -5 "$tmp/hopd.log")"
@@ -137,6 +150,26 @@ for a in "${accounts[@]}"; do
 	fi
 done
 ((have_aws)) || note "(the AWS CLI is not installed: boto3 stood in for it; pip install awscli to see it)"
+
+heading "The console"
+note "  hopd console ACCOUNT --print   (without --print, the browser gets a one-time loopback link instead)"
+console_check() { # account, hopd console arguments...
+	local a=$1 url verdict
+	shift
+	url=$("$hopd" console "$a" "$@" --print) || die "hopd console $a $* failed"
+	printf '  %-11s %s\n' "$a" "$url"
+	verdict=$(python3 "$root/scripts/lib/federation.py" check "$url") || die "the stand-in refused $a's link: $verdict"
+	printf '  %-11s %s\n' "" "$verdict"
+}
+for a in "${accounts[@]}"; do
+	console_check "$a"
+done
+note "  a deep link: hopd console staging --service ddb --region euw1 --print"
+console_check staging --service ddb --region euw1
+
+heading "The dashboard"
+note "  hopd dashboard --print   (a one-time link: the first browser to open it gets the page)"
+printf '  %s\n' "$("$hopd" dashboard --print)"
 
 heading "hopd status"
 "$hopd" status | sed 's/^/  /'
