@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -281,6 +282,19 @@ func TestSwitchRoleExports(t *testing.T) {
 	if !strings.HasPrefix(got, "https://acme-") || !strings.HasSuffix(got, ".signin.aws.amazon.com/console") {
 		t.Errorf("hopd signin-link with an alias printed %q; want https://<alias>.signin.aws.amazon.com/console", got)
 	}
+}
+
+// waitOpened waits for a browser command to be given n links.
+func waitOpened(t *testing.T, o opener, n int) []string {
+	t.Helper()
+	var opened []string
+	eventually(t, 20*time.Second, func() string {
+		if opened = o.urls(); len(opened) < n {
+			return fmt.Sprintf("the browser command was given %d links; want %d", len(opened), n)
+		}
+		return ""
+	})
+	return opened
 }
 
 // adminIAM is moto's IAM as the test's IAM user.

@@ -302,6 +302,18 @@ func TestDashboard(t *testing.T) {
 	waitPage(t, ctx, 10*time.Second, `document.querySelector('[data-account=staging] .action-message').textContent === 'Opened in the browser.'`,
 		"the page says the console was opened")
 
+	// Open console at a service: the choice beside the button, and the
+	// service then comes first in the list hopd offers.
+	if !js[bool](t, ctx, `(() => { const s = document.querySelector('[data-account=staging] .console-service');
+		s.value = 'lambda'; s.dispatchEvent(new Event('change')); return s.value === 'lambda'; })()`) {
+		t.Fatal("the page offers no lambda beside staging's Open console")
+	}
+	clickPage(t, ctx, "[data-account=staging] .open-console")
+	opened = waitOpened(t, o, 2)
+	f.checkLoginTo(t, parseLogin(t, follow(t, opened[1])), "https://us-east-1.console.aws.amazon.com/lambda/home?region=us-east-1")
+	waitPage(t, ctx, 10*time.Second, `document.querySelector('[data-account=production] .console-service option:nth-child(2)').value === 'lambda'`,
+		"lambda comes first among the services offered after it was opened")
+
 	// Re-read config.
 	before := strings.Count(d.Log(), `msg="config reloaded"`)
 	clickPage(t, ctx, "#reload")

@@ -277,6 +277,18 @@ func TestTrayMenu(t *testing.T) {
 	noSigninToken(t, f, o.seen())
 	f.checkLogin(t, parseLogin(t, follow(t, opened[0])), "us-east-1", d.assumedRoleARN(two[1]))
 
+	// "Open console at" lands on a service's console.
+	at, _ := staging.find("Open console at")
+	s3, ok := at.find("s3")
+	if !ok {
+		t.Fatalf("staging's Open console at has no s3: %v", at.labels())
+	}
+	if err := click(conn, it, s3.id); err != nil {
+		t.Fatalf("clicking staging's Open console at > s3: %v", err)
+	}
+	opened = waitOpened(t, o, 2)
+	f.checkLoginTo(t, parseLogin(t, follow(t, opened[1])), "https://us-east-1.console.aws.amazon.com/s3/home?region=us-east-1")
+
 	// "Start at login" writes the XDG autostart entry in the daemon's HOME.
 	start, ok := menu.find("Start at login")
 	if !ok || start.props["toggle-type"].Value() != "checkmark" {

@@ -14,6 +14,7 @@
   let clockOffset = 0;   // hopd's clock minus ours, in ms
   let ended = false;     // the session is gone: stop talking to hopd
   const notes = new Map(); // account -> {text, bad}: the last button's outcome
+  const serviceChoice = new Map(); // account -> the service chosen beside its Open console
 
   // el builds an element: el('span', {className: 'x'}, 'text', child...).
   function el(tag, props, ...children) {
@@ -142,12 +143,18 @@
     }
     const button = el('button', {type: 'button', className: 'open-console', textContent: 'Open console'});
     button.setAttribute('aria-label', `Open the AWS console of ${a.name}`);
-    button.addEventListener('click', () => openConsole(a.name, button));
+    const at = el('select', {className: 'console-service'},
+      el('option', {value: '', textContent: 'home'}), ...(view ? view.services : []).map(s => el('option', {value: s, textContent: s})));
+    at.setAttribute('aria-label', `Where to open the console of ${a.name}`);
+    const chosen = serviceChoice.get(a.name);
+    if (chosen) at.value = chosen;
+    at.addEventListener('change', () => serviceChoice.set(a.name, at.value));
+    button.addEventListener('click', () => openConsole(a.name, at.value, button));
     const copy = el('button', {type: 'button', className: 'copy-env', textContent: 'Copy env lines'});
     copy.setAttribute('aria-label', `Copy the shell lines that point SDKs at hopd for ${a.name}`);
     copy.addEventListener('click', () => copyEnv(a.name));
     const note = notes.get(a.name);
-    const actions = el('div', {className: 'actions'}, button, copy,
+    const actions = el('div', {className: 'actions'}, button, at, copy,
       el('span', {className: 'action-message' + (note && note.bad ? ' bad' : ''), textContent: note ? note.text : ''}));
     const li = el('li', {className: 'account'}, stripe, body, actions);
     li.dataset.account = a.name;
@@ -212,12 +219,12 @@
     return {ok: r.ok, data, message: (data && data.message) || `hopd answered ${r.status}`};
   }
 
-  async function openConsole(name, button) {
+  async function openConsole(name, service, button) {
     button.disabled = true;
     notes.set(name, {text: 'Signing in…'});
     if (view) render(view);
     try {
-      const r = await post('/api/console', {account: name});
+      const r = await post('/api/console', service ? {account: name, service} : {account: name});
       notes.set(name, r.ok ? {text: 'Opened in the browser.'} : {text: r.message, bad: true});
     } catch (e) {
       notes.set(name, {text: 'hopd did not answer; is it running?', bad: true});

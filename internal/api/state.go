@@ -36,6 +36,10 @@ func (d StateDir) DiscoveryCacheFile() string { return d.file("discovered-accoun
 // Identity Center (no tokens: those are in the keychain).
 func (d StateDir) SSOCacheFile() string { return d.file("sso-accounts.json") }
 
+// ConsoleRecentFile lists the console services the user opened last, for
+// the tray's "Open console at" submenu.
+func (d StateDir) ConsoleRecentFile() string { return d.file("console-recent.json") }
+
 func (d StateDir) file(name string) string { return filepath.Join(string(d), name) }
 
 // Daemon is what a running daemon writes to DaemonFile so that other

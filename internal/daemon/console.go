@@ -89,6 +89,13 @@ func (d *Daemon) consoleLink(ctx context.Context, req api.ConsoleRequest) (api.C
 	if err != nil {
 		return api.ConsoleLink{}, err
 	}
+	if req.Service != "" {
+		if changed, err := d.recent.use(req.Service); err != nil {
+			d.log.Warn("cannot remember the console service for the tray", "err", err)
+		} else if changed {
+			d.poke()
+		}
+	}
 	return api.ConsoleLink{URL: url, Open: open, Browser: template, Ends: ends}, nil
 }
 

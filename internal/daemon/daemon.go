@@ -85,6 +85,7 @@ type Daemon struct {
 	base    context.Context // lives until Run returns: for what a request starts but must outlive it
 	stop    context.CancelFunc
 	changed chan struct{} // pokes the tray when the state changes in a way the broker does not announce
+	recent  *recentServices
 	open    func(ctx context.Context, url, browser string) error
 
 	effMu sync.Mutex // one effective config is put in force at a time
@@ -107,6 +108,7 @@ func New(opts Options) (*Daemon, error) {
 	d := &Daemon{
 		opts: opts, log: log, started: time.Now(), cfg: opts.Config,
 		changed: make(chan struct{}, 1), open: opts.Open, sso: opts.SSO,
+		recent: &recentServices{path: api.StateDir(opts.StateDir).ConsoleRecentFile()},
 	}
 	d.base, d.stop = context.WithCancel(context.Background())
 	if d.open == nil {

@@ -16,8 +16,8 @@ import (
 func (d *Daemon) newDashboard() *dashboard.Dashboard {
 	return dashboard.New(dashboard.Options{
 		Source: d.broker,
-		OpenConsole: func(ctx context.Context, account string) error {
-			return d.openConsole(ctx, api.ConsoleRequest{Account: account})
+		OpenConsole: func(ctx context.Context, account, service string) error {
+			return d.openConsole(ctx, api.ConsoleRequest{Account: account, Service: service})
 		},
 		Reload:   d.Reload,
 		EnvLines: func(account string) (string, error) { return d.envLines(account, sdkenv.ECS) },
@@ -28,7 +28,7 @@ func (d *Daemon) newDashboard() *dashboard.Dashboard {
 			d.mu.Lock()
 			cfg, configErr := d.cfg, d.configErr
 			d.mu.Unlock()
-			return dashboard.Info{Version: d.opts.Version, ConfigPath: d.opts.ConfigPath, ConfigError: configErr, SSO: d.ssoInfo(cfg)}
+			return dashboard.Info{Version: d.opts.Version, ConfigPath: d.opts.ConfigPath, ConfigError: configErr, SSO: d.ssoInfo(cfg), Services: d.recent.list()}
 		},
 		Logger: d.log,
 	})

@@ -57,7 +57,7 @@ func (d *Daemon) trayState() tray.State {
 	d.mu.Lock()
 	cfg, configErr := d.cfg, d.configErr
 	d.mu.Unlock()
-	s := tray.State{Users: st.Users, Accounts: st.Accounts, ConfigError: configErr, SSO: d.ssoInfo(cfg)}
+	s := tray.State{Users: st.Users, Accounts: st.Accounts, ConfigError: configErr, SSO: d.ssoInfo(cfg), Services: d.recent.list()}
 	if as, err := autostart.Status(); err == nil {
 		s.Autostart = &as.Enabled
 	}
@@ -81,7 +81,13 @@ func (d *Daemon) copy(ctx context.Context, text string) error {
 func (d *Daemon) trayDo(ctx context.Context, a tray.Action, quit context.CancelFunc) error {
 	switch a.Kind {
 	case tray.OpenConsole:
-		return d.openConsole(ctx, api.ConsoleRequest{Account: a.Account, Region: a.Region})
+		return d.openConsole(ctx, api.ConsoleRequest{Account: a.Account, Region: a.Region, Service: a.Service})
+	case tray.CopySigninLink:
+		link, err := d.signinLink(ctx, a.Account)
+		if err != nil {
+			return err
+		}
+		return d.copy(ctx, link.URL)
 	case tray.CopyEnv:
 		text, err := d.envLines(a.Account, sdkenv.ECS)
 		if err != nil {

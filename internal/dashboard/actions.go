@@ -125,16 +125,17 @@ func (d *Dashboard) serveMFA(ctx context.Context, w http.ResponseWriter, r *http
 func (d *Dashboard) serveConsole(ctx context.Context, w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Account string `json:"account"`
+		Service string `json:"service"` // "" for the console home
 	}
-	if !decode(r, &req) || !accountName(req.Account) {
-		writeError(w, r, http.StatusBadRequest, "bad_request", `Send {"account":"NAME"}.`)
+	if !decode(r, &req) || !accountName(req.Account) || !serviceName(req.Service) {
+		writeError(w, r, http.StatusBadRequest, "bad_request", `Send {"account":"NAME"} or {"account":"NAME","service":"s3"}.`)
 		return
 	}
 	if d.opts.OpenConsole == nil {
 		writeError(w, r, http.StatusNotFound, "not_found", "This hopd cannot open the console.")
 		return
 	}
-	err := d.opts.OpenConsole(ctx, req.Account)
+	err := d.opts.OpenConsole(ctx, req.Account, req.Service)
 	switch {
 	case err == nil:
 		d.log.Info("opened the console from the dashboard", "account", req.Account)
@@ -248,4 +249,18 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg st
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}{code, msg})
+}
+
+// serviceName accepts "" and what could be a console service's name: the
+// daemon checks it against its table.
+func serviceName(s string) bool {
+	if len(s) > 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

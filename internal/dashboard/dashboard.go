@@ -40,6 +40,7 @@ type Info struct {
 	ConfigPath  string
 	ConfigError string        // why the config on disk is not in force
 	SSO         []api.SSOInfo // each [[sso]]'s sign-in, for its "Sign in" button
+	Services    []string      // console services to offer beside "Open console", recent ones first
 }
 
 // Options connect the page to the daemon.
@@ -48,7 +49,7 @@ type Options struct {
 	// OpenConsole signs in to an account's AWS console and opens it the
 	// way the tray does (the account's browser command, or the default
 	// browser). Its error must read as a sentence and hold no secret.
-	OpenConsole func(ctx context.Context, account string) error
+	OpenConsole func(ctx context.Context, account, service string) error
 	// Reload re-reads the config file; its error says what is wrong.
 	Reload func(ctx context.Context) error
 	// EnvLines are `hopd env ACCOUNT`'s lines, for "Copy env lines".

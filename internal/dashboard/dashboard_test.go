@@ -328,11 +328,11 @@ func TestActions(t *testing.T) {
 	var consoles []string
 	reloadErr := error(nil)
 	d := newDashboard(t, src, func(o *Options) {
-		o.OpenConsole = func(_ context.Context, account string) error {
+		o.OpenConsole = func(_ context.Context, account, service string) error {
 			if account == "nosuch" {
 				return fmt.Errorf("%w %q: see `hopd accounts`", broker.ErrUnknownAccount, account)
 			}
-			consoles = append(consoles, account)
+			consoles = append(consoles, strings.TrimSuffix(account+" "+service, " "))
 			return nil
 		}
 		o.Reload = func(context.Context) error { return reloadErr }
@@ -382,6 +382,12 @@ func TestActions(t *testing.T) {
 
 	if w := post("/api/console", `{"account":"production"}`); w.Code != 204 || len(consoles) != 1 || consoles[0] != "production" {
 		t.Errorf("Open console: %d %s, opened %v; want 204 and production opened", w.Code, w.Body, consoles)
+	}
+	if w := post("/api/console", `{"account":"production","service":"ddb"}`); w.Code != 204 || len(consoles) != 2 || consoles[1] != "production ddb" {
+		t.Errorf("Open console at ddb: %d %s, opened %v; want 204 and production's ddb opened", w.Code, w.Body, consoles)
+	}
+	if w := post("/api/console", `{"account":"production","service":"../x"}`); w.Code != 400 {
+		t.Errorf("Open console at ../x: %d; want 400", w.Code)
 	}
 	if w := post("/api/console", `{"account":"nosuch"}`); w.Code != 404 {
 		t.Errorf("Open console of an unknown account: %d %s; want 404", w.Code, w.Body)

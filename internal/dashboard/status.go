@@ -20,6 +20,7 @@ type view struct {
 	Users       []userView    `json:"users"`
 	Accounts    []accountView `json:"accounts"`
 	SSO         []api.SSOInfo `json:"sso"`
+	Services    []string      `json:"services"`
 }
 
 type userView struct {
@@ -39,12 +40,15 @@ type accountView struct {
 
 func (d *Dashboard) view() view {
 	st := d.opts.Source.Status()
-	v := view{Now: d.now().UTC(), Users: []userView{}, Accounts: []accountView{}, SSO: []api.SSOInfo{}}
+	v := view{Now: d.now().UTC(), Users: []userView{}, Accounts: []accountView{}, SSO: []api.SSOInfo{}, Services: []string{}}
 	if d.opts.Info != nil {
 		info := d.opts.Info()
 		v.Version, v.ConfigPath, v.ConfigError = info.Version, info.ConfigPath, info.ConfigError
 		if info.SSO != nil {
 			v.SSO = info.SSO
+		}
+		if info.Services != nil {
+			v.Services = info.Services
 		}
 	}
 	waiting := map[string]bool{}

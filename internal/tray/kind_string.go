@@ -18,11 +18,12 @@ func _() {
 	_ = x[Quit-7]
 	_ = x[OpenDashboard-8]
 	_ = x[SSOLogin-9]
+	_ = x[CopySigninLink-10]
 }
 
-const _Kind_name = "noneopen-consolecopy-envcopy-credential-processenter-mfareloadtoggle-autostartquitopen-dashboardsso-login"
+const _Kind_name = "noneopen-consolecopy-envcopy-credential-processenter-mfareloadtoggle-autostartquitopen-dashboardsso-logincopy-signin-link"
 
-var _Kind_index = [...]uint8{0, 4, 16, 24, 47, 56, 62, 78, 82, 96, 105}
+var _Kind_index = [...]uint8{0, 4, 16, 24, 47, 56, 62, 78, 82, 96, 105, 121}
 
 func (i Kind) String() string {
 	idx := int(i) - 0

@@ -26,6 +26,7 @@ type State struct {
 	ConfigError  string        // why the config on disk is not in force
 	ActionError  string        // the last menu action that failed, until one succeeds
 	Autostart    *bool         // whether hopd starts at login; nil when that cannot be told
+	Services     []string      // console services for "Open console at", recent ones first
 	Now          time.Time
 	Location     *time.Location // for "valid until HH:MM"; default time.Local
 }
@@ -64,14 +65,16 @@ const (
 	Quit                              // quit
 	OpenDashboard                     // open-dashboard
 	SSOLogin                          // sso-login
+	CopySigninLink                    // copy-signin-link
 )
 
-// Action is a click: what to do, and for which account (or console user)
-// and region ("" for its own).
+// Action is a click: what to do, and for which account (or console user),
+// region ("" for its own) and console service ("" for the console home).
 type Action struct {
 	Kind    Kind
 	Account string
 	Region  string
+	Service string
 }
 
 // Item is one menu entry.
@@ -106,14 +109,14 @@ func Build(s State) Menu {
 
 	accounts := make([]Item, 0, len(s.Accounts))
 	for _, a := range s.Accounts {
-		accounts = append(accounts, accountItem(a))
+		accounts = append(accounts, accountItem(a, s.Services))
 	}
 	m.Items = append(m.Items, groupAccounts(accounts)...)
 	for _, u := range s.ConsoleUsers {
 		m.Items = append(m.Items, Item{
 			Label:    u.Name + " (IAM user)",
 			Tooltip:  "the console of the IAM user's own account, signed in with GetFederationToken",
-			Children: consoleItems(u.Name, u.Region),
+			Children: consoleItems(u.Name, u.Region, s.Services),
 		})
 	}
 	if len(s.Accounts) == 0 && len(s.ConsoleUsers) == 0 && len(s.SSO) == 0 {
@@ -124,6 +127,10 @@ func Build(s State) Menu {
 	m.Items = append(m.Items, separator())
 	if needsMFA(s) {
 		m.Items = append(m.Items, Item{Label: "Enter MFA code…", Action: Action{Kind: EnterMFA}})
+	}
+	for _, u := range s.Users {
+		m.Items = append(m.Items, Item{Label: "Copy sign-in link of " + u.Name, Tooltip: "the page where " + u.Name + " signs in to the console (hopd signin-link)",
+			Action: Action{Kind: CopySigninLink, Account: u.Name}})
 	}
 	m.Items = append(m.Items,
 		Item{Label: "Open dashboard", Tooltip: "hopd's page in the browser: accounts, MFA code, consoles", Action: Action{Kind: OpenDashboard}},
@@ -255,12 +262,12 @@ func fewWords(s string) string {
 	return strings.TrimRight(s[:cut], " ,:;.") + "…"
 }
 
-func accountItem(a broker.AccountStatus) Item {
+func accountItem(a broker.AccountStatus, services []string) Item {
 	var children []Item
 	if a.State == api.AccountError && a.LastError != "" {
 		children = append(children, Item{Label: "Error: " + fewWords(a.LastError), Tooltip: a.LastError, Disabled: true}, separator())
 	}
-	children = append(children, consoleItems(a.Name, a.Region)...)
+	children = append(children, consoleItems(a.Name, a.Region, services)...)
 	children = append(children,
 		separator(),
 		Item{Label: "Copy hopd env lines", Tooltip: "shell lines that point SDKs at hopd for " + a.Name, Action: Action{Kind: CopyEnv, Account: a.Name}},
@@ -274,8 +281,9 @@ func accountItem(a broker.AccountStatus) Item {
 	}
 }
 
-// consoleItems are "Open console" and a submenu of the partition's regions.
-func consoleItems(name, region string) []Item {
+// consoleItems are "Open console", a submenu of services (recent ones
+// first) and a submenu of the partition's regions.
+func consoleItems(name, region string, services []string) []Item {
 	regions := []Item{{
 		Label:  region + " (default)",
 		Action: Action{Kind: OpenConsole, Account: name, Region: region},
@@ -285,10 +293,15 @@ func consoleItems(name, region string) []Item {
 			regions = append(regions, Item{Label: r, Action: Action{Kind: OpenConsole, Account: name, Region: r}})
 		}
 	}
-	return []Item{
-		{Label: "Open console", Tooltip: "sign in to the AWS console in " + region, Action: Action{Kind: OpenConsole, Account: name}},
-		{Label: "Open console in region", Children: regions},
+	items := []Item{{Label: "Open console", Tooltip: "sign in to the AWS console in " + region, Action: Action{Kind: OpenConsole, Account: name}}}
+	if len(services) > 0 {
+		at := make([]Item, len(services))
+		for i, svc := range services {
+			at[i] = Item{Label: svc, Action: Action{Kind: OpenConsole, Account: name, Service: svc}}
+		}
+		items = append(items, Item{Label: "Open console at", Tooltip: "a service's console, recent ones first", Children: at})
 	}
+	return append(items, Item{Label: "Open console in region", Children: regions})
 }
 
 // groupAccounts keeps up to MaxFlat accounts as they are. More are sorted

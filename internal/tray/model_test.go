@@ -356,3 +356,32 @@ func TestBuildSSO(t *testing.T) {
 		t.Errorf("SSOLogin.String() = %q", SSOLogin.String())
 	}
 }
+
+// "Open console at" offers the services in the order given (recent ones
+// first), each opening that account's console there; every user gets a
+// "Copy sign-in link" item.
+func TestBuildConsoleServices(t *testing.T) {
+	m := Build(State{
+		Users:    []broker.UserStatus{user(api.UserOK)},
+		Accounts: []broker.AccountStatus{prod, stage},
+		Services: []string{"dynamodb", "s3", "ec2"},
+		Now:      noon,
+	})
+	for _, acct := range []string{"production", "staging"} {
+		a, _ := find(m.Items, acct)
+		at, ok := find(a.Children, "Open console at")
+		if !ok || len(at.Children) != 3 {
+			t.Fatalf("%s's Open console at is %+v; want the three services", acct, at)
+		}
+		if first := at.Children[0]; first.Label != "dynamodb" || first.Action != (Action{Kind: OpenConsole, Account: acct, Service: "dynamodb"}) {
+			t.Errorf("%s's first service is %+v; want dynamodb opening %s's console there", acct, first, acct)
+		}
+	}
+	link, ok := find(m.Items, "Copy sign-in link of michael")
+	if !ok || link.Action != (Action{Kind: CopySigninLink, Account: "michael"}) {
+		t.Errorf("the sign-in link item is %+v; want CopySigninLink for michael", link)
+	}
+	if none := Build(State{Accounts: []broker.AccountStatus{prod}, Now: noon}); func() bool { _, ok := find(none.Items, "Open console at"); return ok }() {
+		t.Error("a menu without services has an Open console at submenu; want none")
+	}
+}
