@@ -302,6 +302,9 @@ func TestDashboard(t *testing.T) {
 	waitPage(t, ctx, 10*time.Second, `document.querySelector('[data-account=staging] .action-message').textContent === 'Opened in the browser.'`,
 		"the page says the console was opened")
 
+	waitPage(t, ctx, 10*time.Second, `/^console until /.test(document.querySelector('[data-account=staging] .console-ends')?.textContent || '')`,
+		"the page says until when staging's console session lasts")
+
 	// Open console at a service: the choice beside the button, and the
 	// service then comes first in the list hopd offers.
 	if !js[bool](t, ctx, `(() => { const s = document.querySelector('[data-account=staging] .console-service');

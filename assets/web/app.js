@@ -141,7 +141,11 @@
     if (a.clients && a.clients.length) {
       body.append(el('ul', {className: 'clients', title: 'the last programs that fetched these credentials'}, ...a.clients.map(clientItem)));
     }
-    const button = el('button', {type: 'button', className: 'open-console', textContent: 'Open console'});
+    const left = a.console_ends ? Date.parse(a.console_ends) - now() : 0;
+    const button = el('button', {type: 'button', className: 'open-console', textContent: left > 0 && left <= 10 * 60000 ? 'Open again' : 'Open console'});
+    if (left > 0) {
+      state.append(el('span', {className: 'console-ends', textContent: `console until ${hhmm(a.console_ends)}`}));
+    }
     button.setAttribute('aria-label', `Open the AWS console of ${a.name}`);
     const at = el('select', {className: 'console-service'},
       el('option', {value: '', textContent: 'home'}), ...(view ? view.services : []).map(s => el('option', {value: s, textContent: s})));

@@ -89,6 +89,10 @@ func (d *Daemon) consoleLink(ctx context.Context, req api.ConsoleRequest) (api.C
 	if err != nil {
 		return api.ConsoleLink{}, err
 	}
+	if !ends.IsZero() {
+		d.console.opened(req.Account, ends)
+		defer d.poke()
+	}
 	if req.Service != "" {
 		if changed, err := d.recent.use(req.Service); err != nil {
 			d.log.Warn("cannot remember the console service for the tray", "err", err)

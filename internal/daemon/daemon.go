@@ -86,6 +86,7 @@ type Daemon struct {
 	stop    context.CancelFunc
 	changed chan struct{} // pokes the tray when the state changes in a way the broker does not announce
 	recent  *recentServices
+	console consoleSessions
 	open    func(ctx context.Context, url, browser string) error
 
 	effMu sync.Mutex // one effective config is put in force at a time

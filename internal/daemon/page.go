@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/config"
@@ -28,7 +29,8 @@ func (d *Daemon) newDashboard() *dashboard.Dashboard {
 			d.mu.Lock()
 			cfg, configErr := d.cfg, d.configErr
 			d.mu.Unlock()
-			return dashboard.Info{Version: d.opts.Version, ConfigPath: d.opts.ConfigPath, ConfigError: configErr, SSO: d.ssoInfo(cfg), Services: d.recent.list()}
+			return dashboard.Info{Version: d.opts.Version, ConfigPath: d.opts.ConfigPath, ConfigError: configErr, SSO: d.ssoInfo(cfg), Services: d.recent.list(),
+				ConsoleEnds: d.console.live(time.Now())}
 		},
 		Logger: d.log,
 	})

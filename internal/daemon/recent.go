@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/hopd/hopd/internal/atomicfile"
 	"github.com/hopd/hopd/internal/console"
@@ -85,4 +87,29 @@ func (r *recentServices) load() {
 			r.services = append(r.services, c)
 		}
 	}
+}
+
+// consoleSessions remember when the console sessions hopd opened end, so
+// that the tray and the page can say so and offer to open them again:
+// on the IAM-user path role chaining ends them within the hour.
+type consoleSessions struct {
+	mu   sync.Mutex
+	ends map[string]time.Time // account -> when its last console session ends
+}
+
+func (c *consoleSessions) opened(account string, ends time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ends == nil {
+		c.ends = map[string]time.Time{}
+	}
+	c.ends[account] = ends
+}
+
+// live returns the sessions that have not ended by now.
+func (c *consoleSessions) live(now time.Time) map[string]time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	maps.DeleteFunc(c.ends, func(_ string, end time.Time) bool { return !now.Before(end) })
+	return maps.Clone(c.ends)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"time"
 
 	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/autostart"
@@ -57,7 +58,8 @@ func (d *Daemon) trayState() tray.State {
 	d.mu.Lock()
 	cfg, configErr := d.cfg, d.configErr
 	d.mu.Unlock()
-	s := tray.State{Users: st.Users, Accounts: st.Accounts, ConfigError: configErr, SSO: d.ssoInfo(cfg), Services: d.recent.list()}
+	s := tray.State{Users: st.Users, Accounts: st.Accounts, ConfigError: configErr, SSO: d.ssoInfo(cfg), Services: d.recent.list(),
+		ConsoleEnds: d.console.live(time.Now())}
 	if as, err := autostart.Status(); err == nil {
 		s.Autostart = &as.Enabled
 	}

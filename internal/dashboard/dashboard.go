@@ -38,9 +38,10 @@ type Source interface {
 type Info struct {
 	Version     string
 	ConfigPath  string
-	ConfigError string        // why the config on disk is not in force
-	SSO         []api.SSOInfo // each [[sso]]'s sign-in, for its "Sign in" button
-	Services    []string      // console services to offer beside "Open console", recent ones first
+	ConfigError string               // why the config on disk is not in force
+	SSO         []api.SSOInfo        // each [[sso]]'s sign-in, for its "Sign in" button
+	Services    []string             // console services to offer beside "Open console", recent ones first
+	ConsoleEnds map[string]time.Time // account -> when the console session hopd opened for it ends
 }
 
 // Options connect the page to the daemon.

@@ -36,10 +36,12 @@ type accountView struct {
 	// wait for one rather than being broken.
 	WaitingForMFA bool         `json:"waiting_for_mfa"`
 	Clients       []clientView `json:"clients"`
+	ConsoleEnds   time.Time    `json:"console_ends,omitzero"` // when the console session hopd opened ends
 }
 
 func (d *Dashboard) view() view {
 	st := d.opts.Source.Status()
+	var consoleEnds map[string]time.Time
 	v := view{Now: d.now().UTC(), Users: []userView{}, Accounts: []accountView{}, SSO: []api.SSOInfo{}, Services: []string{}}
 	if d.opts.Info != nil {
 		info := d.opts.Info()
@@ -50,6 +52,7 @@ func (d *Dashboard) view() view {
 		if info.Services != nil {
 			v.Services = info.Services
 		}
+		consoleEnds = info.ConsoleEnds
 	}
 	waiting := map[string]bool{}
 	for _, u := range st.Users {
@@ -64,6 +67,7 @@ func (d *Dashboard) view() view {
 			AccountStatus: a,
 			WaitingForMFA: waiting[a.User] && a.State != api.AccountFresh && a.State != api.AccountRefreshing,
 			Clients:       d.clients.recent(a.Name),
+			ConsoleEnds:   consoleEnds[a.Name],
 		})
 	}
 	d.clients.forget(names)

@@ -21,12 +21,13 @@ import (
 type State struct {
 	Users        []broker.UserStatus
 	Accounts     []broker.AccountStatus
-	ConsoleUsers []ConsoleUser // IAM users whose own account's console the menu offers
-	SSO          []api.SSOInfo // IAM Identity Center sign-ins, in config order
-	ConfigError  string        // why the config on disk is not in force
-	ActionError  string        // the last menu action that failed, until one succeeds
-	Autostart    *bool         // whether hopd starts at login; nil when that cannot be told
-	Services     []string      // console services for "Open console at", recent ones first
+	ConsoleUsers []ConsoleUser        // IAM users whose own account's console the menu offers
+	SSO          []api.SSOInfo        // IAM Identity Center sign-ins, in config order
+	ConfigError  string               // why the config on disk is not in force
+	ActionError  string               // the last menu action that failed, until one succeeds
+	Autostart    *bool                // whether hopd starts at login; nil when that cannot be told
+	Services     []string             // console services for "Open console at", recent ones first
+	ConsoleEnds  map[string]time.Time // account -> when the console session hopd opened for it ends
 	Now          time.Time
 	Location     *time.Location // for "valid until HH:MM"; default time.Local
 }
@@ -109,7 +110,7 @@ func Build(s State) Menu {
 
 	accounts := make([]Item, 0, len(s.Accounts))
 	for _, a := range s.Accounts {
-		accounts = append(accounts, accountItem(a, s.Services))
+		accounts = append(accounts, accountItem(a, s))
 	}
 	m.Items = append(m.Items, groupAccounts(accounts)...)
 	for _, u := range s.ConsoleUsers {
@@ -262,12 +263,25 @@ func fewWords(s string) string {
 	return strings.TrimRight(s[:cut], " ,:;.") + "…"
 }
 
-func accountItem(a broker.AccountStatus, services []string) Item {
+// consoleAgain is how close to its end a console session is offered to be
+// opened again.
+const consoleAgain = 10 * time.Minute
+
+func accountItem(a broker.AccountStatus, s State) Item {
 	var children []Item
 	if a.State == api.AccountError && a.LastError != "" {
 		children = append(children, Item{Label: "Error: " + fewWords(a.LastError), Tooltip: a.LastError, Disabled: true}, separator())
 	}
-	children = append(children, consoleItems(a.Name, a.Region, services)...)
+	console := consoleItems(a.Name, a.Region, s.Services)
+	if end, ok := s.ConsoleEnds[a.Name]; ok && s.Now.Before(end) {
+		console[0].Tooltip = "the console session opened by hopd ends at " + clock(s, end)
+		if end.Sub(s.Now) <= consoleAgain {
+			console[0].Label = "Open console again (ends " + clock(s, end) + ")"
+		} else {
+			console = append([]Item{{Label: "Console open until " + clock(s, end), Disabled: true}}, console...)
+		}
+	}
+	children = append(children, console...)
 	children = append(children,
 		separator(),
 		Item{Label: "Copy hopd env lines", Tooltip: "shell lines that point SDKs at hopd for " + a.Name, Action: Action{Kind: CopyEnv, Account: a.Name}},

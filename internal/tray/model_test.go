@@ -385,3 +385,30 @@ func TestBuildConsoleServices(t *testing.T) {
 		t.Error("a menu without services has an Open console at submenu; want none")
 	}
 }
+
+// A console session hopd opened is shown until it ends, and offered
+// again in its last ten minutes.
+func TestBuildConsoleSessionEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		ends     time.Duration
+		wantOpen string
+		wantInfo bool
+	}{
+		{"early", 50 * time.Minute, "Open console", true},
+		{"near the end", 8 * time.Minute, "Open console again (ends 12:08)", false},
+		{"ended", -time.Minute, "Open console", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := Build(State{Accounts: []broker.AccountStatus{prod}, Now: noon, Location: time.UTC,
+				ConsoleEnds: map[string]time.Time{"production": noon.Add(tc.ends)}})
+			p, _ := find(m.Items, "production")
+			if _, ok := find(p.Children, tc.wantOpen); !ok {
+				t.Errorf("production's submenu has no %q: %+v", tc.wantOpen, p.Children)
+			}
+			if _, ok := find(p.Children, "Console open until 12:50"); ok != tc.wantInfo {
+				t.Errorf("production's submenu shows the session's end: %t; want %t", ok, tc.wantInfo)
+			}
+		})
+	}
+}
