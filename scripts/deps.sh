@@ -27,6 +27,10 @@ command -v curl >/dev/null || need+=(curl)
 # at /usr/bin/aws, beside pip's) and rclone go through hopd exec.
 [[ -x /usr/bin/aws ]] || need+=(awscli)
 command -v rclone >/dev/null || need+=(rclone)
+# hopd env's lines are read by each shell it writes for (PowerShell's are
+# checked as text: Debian has no pwsh).
+command -v fish >/dev/null || need+=(fish)
+command -v zsh >/dev/null || need+=(zsh)
 # Tests that act as user nobody run the system python, which nobody can
 # read (a pyenv under /root is not).
 [[ -x /usr/bin/python3 ]] || need+=(python3)

@@ -93,18 +93,20 @@ func Vars(a Account, mode Mode) ([][2]string, error) {
 // EnvLines are the shell lines (sh, bash, zsh) of `hopd env`: unset what
 // would win over hopd, then export Vars. The ECS form names the token
 // file, never the token.
-func EnvLines(a Account, mode Mode) (string, error) {
+func EnvLines(a Account, mode Mode) (string, error) { return EnvLinesFor(a, mode, POSIX) }
+
+// EnvLinesFor is EnvLines in another shell's language.
+func EnvLinesFor(a Account, mode Mode, sh Shell) (string, error) {
 	vars, err := Vars(a, mode)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	b.WriteString("unset " + strings.Join(Conflicting, " ") + "\n")
-	for _, v := range vars {
-		fmt.Fprintf(&b, "export %s=%s\n", v[0], ShellQuote(v[1]))
-	}
-	return b.String(), nil
+	return Lines(sh, Conflicting, vars), nil
 }
+
+// UnsetLines are `hopd env --unset`'s lines: none of hopd's variables is
+// left.
+func UnsetLines(sh Shell) string { return Lines(sh, Own, nil) }
 
 // CredsCommand is the credential_process command without the account:
 // hopd's path, the state directory when it is not the default one (tools
