@@ -30,6 +30,8 @@ command -v rclone >/dev/null || need+=(rclone)
 # hopd env's lines are read by each shell it writes for (PowerShell's are
 # checked as text: Debian has no pwsh).
 command -v fish >/dev/null || need+=(fish)
+# hopd exec's shell and account picker are typed into through tmux.
+command -v tmux >/dev/null || need+=(tmux)
 command -v zsh >/dev/null || need+=(zsh)
 # Tests that act as user nobody run the system python, which nobody can
 # read (a pyenv under /root is not).

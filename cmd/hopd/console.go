@@ -20,7 +20,7 @@ func newConsoleCmd(g *globals) *cobra.Command {
 		req               api.ConsoleRequest
 	)
 	cmd := &cobra.Command{
-		Use:   "console ACCOUNT",
+		Use:   "console [ACCOUNT]",
 		Short: "Open an account's AWS web console in the browser",
 		Long: `Sign in to ACCOUNT's AWS web console and open it in the browser: no
 "Switch Role" form, no account number to type.
@@ -42,7 +42,8 @@ else the default one. The presets "firefox-container" and
 so that several accounts stay open side by side.
 
 ACCOUNT may also be an IAM user with console = true in the config: its own
-account's console, signed in with GetFederationToken.
+account's console, signed in with GetFederationToken. Without ACCOUNT, on
+a terminal, hopd lists the accounts to pick from.
 
 --switch-role-link prints the console's own Switch Role link for the
 account instead, for people who sign in to the console as themselves.`,
@@ -52,15 +53,19 @@ account instead, for people who sign in to the console as themselves.`,
   hopd console sandbox --url 'https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1#/functions'
   hopd console production --print      # print the sign-in URL instead of opening it
   hopd console production --switch-role-link`,
-		Args:              usageArgs(cobra.ExactArgs(1)),
+		Args:              usageArgs(cobra.MaximumNArgs(1)),
 		ValidArgsFunction: completeAccounts(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req.Account = args[0]
 			if err := checkConsoleFlags(cmd, &req, switchRole); err != nil {
 				return err
 			}
 			c, err := g.client()
 			if err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				req.Account = args[0]
+			} else if req.Account, err = pickAccount(cmd.Context(), c, "hopd console ACCOUNT"); err != nil {
 				return err
 			}
 			if switchRole {

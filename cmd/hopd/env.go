@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -155,126 +152,6 @@ func envAccount(ctx context.Context, g *globals, name string, mode sdkenv.Mode, 
 		return sdkenv.Account{}, nil, err
 	}
 	return sdkenv.Account{Name: acct.Name, Region: acct.Region, IMDSPort: acct.IMDSPort, Listen: cfg.Listen, StateDir: dir}, nil, nil
-}
-
-func newExecCmd(g *globals) *cobra.Command {
-	var imds bool
-	cmd := &cobra.Command{
-		Use:   "exec ACCOUNT -- COMMAND [ARGS...]",
-		Short: "Run a command with its SDKs pointed at hopd for an account",
-		Long: `Run COMMAND with its SDKs pointed at hopd for ACCOUNT, its own
-credentials variables removed, and exit with its status.
-
-Over the ECS endpoint (the default) the command gets a token of its own,
-in AWS_CONTAINER_AUTHORIZATION_TOKEN and in a file named by
-AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, so SDKs that predate the token
-file (AWS CLI 2.9, rclone 1.60) work too. The token reads only ACCOUNT's
-credentials and is revoked when the command exits (at the latest after
-12h), so one leaked from the command's environment is of little use.`,
-		Example: `  hopd exec staging -- aws sts get-caller-identity
-  hopd exec production --imds -- terraform plan`,
-		Args:              usageArgs(cobra.MinimumNArgs(2)),
-		ValidArgsFunction: completeAccounts(g),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.ArgsLenAtDash() != 1 {
-				return errors.New("usage: hopd exec ACCOUNT -- COMMAND [ARGS...]")
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			a, err := accountEnv(cmd.Context(), c, args[0], modeOf(imds))
-			if err != nil {
-				return err
-			}
-			if !imds {
-				revoke, err := scopeToRun(cmd.Context(), c, &a)
-				if err != nil {
-					return err
-				}
-				defer revoke()
-			}
-			vars, err := sdkenv.Vars(a, modeOf(imds))
-			if err != nil {
-				return err
-			}
-			return runWithEnv(args[1], args[2:], vars)
-		},
-	}
-	cmd.Flags().BoolVar(&imds, "imds", false, "use the account's IMDSv2 listener instead of the ECS endpoint")
-	return cmd
-}
-
-// execTTL caps the life of hopd exec's token, for a run that outlives it
-// or a hopd exec killed before it could revoke it.
-const execTTL = 12 * time.Hour
-
-// scopeToRun gives the command a token of its own that reads only its
-// account, in the variable and in a file of its own: old SDKs read the
-// one, new ones the other, and a token leaked from the child's
-// environment works for that account while the child runs. revoke ends it.
-func scopeToRun(ctx context.Context, c *client.Client, a *sdkenv.Account) (revoke func(), err error) {
-	t, err := c.ScopedToken(ctx, a.Name, execTTL)
-	if err != nil {
-		return nil, fmt.Errorf("getting a token for the command: %w", err)
-	}
-	revokeToken := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := c.RevokeToken(ctx, t.Token); err != nil {
-			fmt.Fprintf(os.Stderr, "hopd: the command's token could not be revoked (%v); it stops working at %s\n", err, t.Expires.Local().Format("15:04"))
-		}
-	}
-	f, err := os.CreateTemp(c.StateDir, ".exec-token-*") // mode 0600
-	if err == nil {
-		_, err = f.WriteString(t.Token)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
-		revokeToken()
-		if f != nil {
-			os.Remove(f.Name())
-		}
-		return nil, fmt.Errorf("writing the command's token file: %w", err)
-	}
-	a.ScopedToken, a.TokenFile = t.Token, f.Name()
-	return func() {
-		os.Remove(f.Name())
-		revokeToken()
-	}, nil
-}
-
-// runWithEnv runs a command in the foreground and exits with its status.
-func runWithEnv(name string, args []string, vars [][2]string) error {
-	env := make([]string, 0, len(os.Environ())+len(vars))
-	drop := map[string]bool{}
-	for _, k := range sdkenv.Conflicting {
-		drop[k] = true
-	}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if !drop[k] {
-			env = append(env, kv)
-		}
-	}
-	for _, v := range vars {
-		env = append(env, v[0]+"="+v[1])
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	// The child shares our terminal and gets ^C itself; we only wait for it.
-	signal.Ignore(os.Interrupt)
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return exitError{code: ee.ExitCode()}
-		}
-		return fmt.Errorf("running %s: %w", name, err)
-	}
-	return nil
 }
 
 func completeAccounts(g *globals) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
