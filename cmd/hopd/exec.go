@@ -230,4 +230,3 @@ func runWithEnv(name string, args []string, vars [][2]string) error {
 	}
 	return nil
 }
-
