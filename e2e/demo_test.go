@@ -47,7 +47,7 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(text, "accepted: signed in as arn:aws:sts::333333333333:assumed-role/OrganizationAccountAccessRole/hopd-demo, landing on https://eu-west-1.console.aws.amazon.com/dynamodbv2/home?region=eu-west-1") {
 		t.Errorf("the demo's deep link did not land on DynamoDB in eu-west-1:\n%s", text)
 	}
-	if !regexp.MustCompile(`(?m)^  http://127\.0\.0\.1:\d+/login\?t=\S+$`).MatchString(text) || !strings.Contains(text, "Session started.") {
+	if !regexp.MustCompile(`(?m)^  http://127\.0\.0\.1:\d+/login\?t=\S+$`).MatchString(text) || !regexp.MustCompile(`Session started, until \w{3} \d\d:\d\d \(in 1[12]h`).MatchString(text) {
 		t.Errorf("the demo shows no dashboard link or no MFA code accepted:\n%s", text)
 	}
 }

@@ -53,7 +53,7 @@ Maintainer: hopd maintainers <hopd@users.noreply.github.com>
 Installed-Size: $size
 Section: utils
 Priority: optional
-Recommends: gnome-keyring | keepassxc
+Recommends: gnome-keyring | keepassxc, bash-completion
 Homepage: https://github.com/hopd/hopd
 Description: fresh AWS credentials for every account, served on loopback
  hopd keeps an IAM user's access keys in the OS keychain, turns them into

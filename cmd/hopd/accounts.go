@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -56,22 +57,36 @@ func printAccounts(w io.Writer, as []api.AccountStatus, now time.Time) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tACCOUNT ID\tROLE\tREGION\tFROM\tSTATE\tEXPIRES")
+	// One row per account, however long its error: the errors follow the
+	// table, numbered, so the rows stay within a terminal's width.
+	var errs []string
 	for _, a := range as {
 		exp := "-"
 		if !a.Expires.IsZero() {
-			exp = fmt.Sprintf("%s (in %s)", a.Expires.Local().Format("15:04"), a.Expires.Sub(now).Round(time.Minute))
+			// Relative: what matters is how soon; and it keeps the row short.
+			exp = "in " + strings.TrimSuffix(a.Expires.Sub(now).Round(time.Minute).String(), "0s")
+			if !a.Expires.After(now) {
+				exp = "expired"
+			}
 		}
 		state := string(a.State)
 		if a.LastError != "" && a.State == api.AccountError {
-			state += ": " + a.LastError
+			errs = append(errs, fmt.Sprintf("[%d] %s: %s", len(errs)+1, a.Name, a.LastError))
+			state += fmt.Sprintf(" [%d]", len(errs))
 		}
-		from := "user " + a.User
+		from := a.User
 		if a.SSO != "" {
 			from = "sso " + a.SSO
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.ID, a.Role, a.Region, from, state, exp)
 	}
 	tw.Flush()
+	if len(errs) > 0 {
+		fmt.Fprintln(w)
+		for _, e := range errs {
+			fmt.Fprintln(w, e)
+		}
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {

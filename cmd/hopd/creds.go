@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +53,22 @@ for a profile in ~/.aws/config:
 	}
 }
 
+// sessionUntil says until when the user's new session lasts, when the
+// daemon tells: ", until Tue 08:53 (in 12h0m)".
+func sessionUntil(ctx context.Context, c *client.Client, user string) string {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, u := range st.Broker.Users {
+		if (user == "" || u.Name == user) && !u.SessionExpires.IsZero() {
+			left := time.Until(u.SessionExpires).Round(time.Minute)
+			return fmt.Sprintf(", until %s (in %s)", u.SessionExpires.Local().Format("Mon 15:04"), strings.TrimSuffix(left.String(), "0s"))
+		}
+	}
+	return ""
+}
+
 func newMFACmd(g *globals) *cobra.Command {
 	var user string
 	cmd := &cobra.Command{
@@ -77,7 +94,7 @@ covers every account. Without CODE it asks for one.`,
 			if err := c.SubmitMFA(cmd.Context(), user, code); err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "Session started.")
+			fmt.Fprintln(cmd.OutOrStdout(), "Session started"+sessionUntil(cmd.Context(), c, user)+".")
 			return nil
 		},
 	}
@@ -102,7 +119,16 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the daemon's health, sessions and last errors",
-		Args:  usageArgs(cobra.NoArgs),
+		Long: `Show the running daemon: its version and address, the config in force
+(and why a newer one is not, after a bad edit), each user's session and
+until when it lasts (or that it needs a code: run hopd mfa), Organizations
+discovery and Identity Center sign-ins, an imds_port another program
+holds, then one row per account: its id, role, region, where its
+credentials come from, their state and when they expire. Long errors are
+printed under the table. --json prints the same as JSON, for scripts.`,
+		Example: `  hopd status
+  hopd status --json | jq '.broker.accounts[] | select(.state == "error")'`,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {

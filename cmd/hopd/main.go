@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -94,7 +95,24 @@ talk to it.`,
 		newSSOCmd(g),
 		newVersionCmd(),
 	)
+	root.InitDefaultCompletionCmd()
+	if bash, _, err := root.Find([]string{"completion", "bash"}); err == nil && bash.Name() == "bash" {
+		bash.PreRun = func(cmd *cobra.Command, _ []string) { noteBashCompletion(cmd.ErrOrStderr()) }
+	}
 	return root
+}
+
+// noteBashCompletion says, on stderr, what the script needs when the
+// bash-completion package is not there: without it nothing loads the
+// script from the usual places, and bash says nothing.
+func noteBashCompletion(w io.Writer) {
+	for _, p := range []string{"/usr/share/bash-completion/bash_completion", "/etc/bash_completion",
+		"/opt/homebrew/etc/profile.d/bash_completion.sh", "/usr/local/etc/profile.d/bash_completion.sh"} {
+		if _, err := os.Stat(p); err == nil {
+			return
+		}
+	}
+	fmt.Fprintln(w, "hopd: the bash-completion package is missing: install it (apt-get install bash-completion, brew install bash-completion@2), then add `source <(hopd completion bash)` to ~/.bashrc")
 }
 
 func newVersionCmd() *cobra.Command {

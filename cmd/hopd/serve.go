@@ -50,7 +50,7 @@ stderr is not a terminal.`,
 		},
 	}
 	cmd.Flags().BoolVar(&f.noTray, "no-tray", false, "run without a tray icon (headless)")
-	cmd.Flags().BoolVar(&f.autostart, "autostart", false, "started at login by `hopd autostart`: exit 0 when hopd already runs or has no config yet, log to the state directory only")
+	cmd.Flags().BoolVar(&f.autostart, "autostart", false, "started at login by hopd autostart: exit 0 when hopd already runs or has no config yet, log to the state directory only")
 	return cmd
 }
 
