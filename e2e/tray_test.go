@@ -277,7 +277,20 @@ func TestTrayMenu(t *testing.T) {
 	noSigninToken(t, f, o.seen())
 	f.checkLogin(t, parseLogin(t, follow(t, opened[0])), "us-east-1", d.assumedRoleARN(two[1]))
 
-	// "Open console at" lands on a service's console.
+	// "Open console at" lands on a service's console. The first sign-in
+	// rebuilt the menu (it now says until when the session lasts), so its
+	// items have new ids: read it again.
+	eventually(t, 10*time.Second, func() string {
+		m, err := getMenu(conn, it)
+		if err != nil {
+			return err.Error()
+		}
+		menu = m // later clicks need the new ids too
+		if staging, _ = m.find("staging"); len(staging.children) == 0 || !strings.HasPrefix(staging.children[0].label(), "Console open until") {
+			return "staging's submenu does not say until when its console session lasts: " + strings.Join(staging.labels(), ", ")
+		}
+		return ""
+	})
 	at, _ := staging.find("Open console at")
 	s3, ok := at.find("s3")
 	if !ok {

@@ -115,3 +115,29 @@ func TestConsoleSection(t *testing.T) {
 		})
 	}
 }
+
+// A region that looks like one but is not one this build knows is a typo,
+// with the nearest region named; allow_unknown_region lets newer ones in.
+func TestUnknownRegion(t *testing.T) {
+	src := lines(`[user]`, `name = "michael"`, `region = "eu-wst-1"`)
+	_, err := Parse("config.toml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), `config.toml:3:10: user region: "eu-wst-1" is not a region hopd knows; did you mean "eu-west-1"?`) ||
+		!strings.Contains(err.Error(), "allow_unknown_region = true") {
+		t.Fatalf("Parse: %v; want the nearest region and allow_unknown_region named", err)
+	}
+	c := mustParse(t, "allow_unknown_region = true\n"+lines(`[user]`, `name = "michael"`, `region = "ap-southeast-9"`))
+	if c.Users[0].Region != "ap-southeast-9" {
+		t.Errorf("with allow_unknown_region the region is %q; want ap-southeast-9", c.Users[0].Region)
+	}
+	if _, err := Parse("config.toml", []byte("allow_unknown_region = true\n"+lines(`[user]`, `name = "michael"`, `region = "mars"`))); err == nil {
+		t.Error(`allow_unknown_region let "mars" in; want only names shaped like regions`)
+	}
+	for _, r := range KnownRegions {
+		if !ValidRegion(r) {
+			t.Errorf("known region %q is not shaped like a region", r)
+		}
+	}
+	if got := NearestRegion("useast1"); got != "us-east-1" {
+		t.Errorf("NearestRegion(useast1) = %q", got)
+	}
+}

@@ -48,6 +48,8 @@ type fileOneUser struct {
 	SSO       []fileSSO     `toml:"sso"`
 	Discover  *fileDiscover `toml:"discover"`
 	Console   *fileConsole  `toml:"console"`
+
+	AllowUnknownRegion bool `toml:"allow_unknown_region"`
 }
 
 type fileUsers struct {
@@ -58,17 +60,20 @@ type fileUsers struct {
 	SSO       []fileSSO     `toml:"sso"`
 	Discover  *fileDiscover `toml:"discover"`
 	Console   *fileConsole  `toml:"console"`
+
+	AllowUnknownRegion bool `toml:"allow_unknown_region"`
 }
 
 // raw is the decoded file in one shape, plus whether users came as [user].
 type raw struct {
-	listen, signinURL string
-	users             []fileUser
-	accounts          []fileAccount
-	sso               []fileSSO
-	discover          *fileDiscover
-	console           *fileConsole
-	oneUser           bool
+	listen, signinURL  string
+	users              []fileUser
+	accounts           []fileAccount
+	sso                []fileSSO
+	discover           *fileDiscover
+	console            *fileConsole
+	oneUser            bool
+	allowUnknownRegion bool
 }
 
 // Load reads and parses the configuration file at path.
@@ -164,6 +169,7 @@ func decode(data []byte) (d *document, r *raw, err *Error) {
 			return nil, nil, decodeError(doc, e)
 		}
 		r.listen, r.signinURL, r.accounts, r.sso, r.discover, r.console = f.Listen, f.SigninURL, f.Account, f.SSO, f.Discover, f.Console
+		r.allowUnknownRegion = f.AllowUnknownRegion
 		if f.User != nil {
 			r.users = []fileUser{*f.User}
 		}
@@ -173,6 +179,7 @@ func decode(data []byte) (d *document, r *raw, err *Error) {
 			return nil, nil, decodeError(doc, e)
 		}
 		r.listen, r.signinURL, r.users, r.accounts, r.sso, r.discover, r.console = f.Listen, f.SigninURL, f.User, f.Account, f.SSO, f.Discover, f.Console
+		r.allowUnknownRegion = f.AllowUnknownRegion
 	}
 	return doc, r, nil
 }

@@ -22,6 +22,7 @@ type key struct {
 var topKeys = []key{
 	{"listen", unstable.String, `"127.0.0.1:9911"`},
 	{"signin_url", unstable.String, `"https://signin.aws.amazon.com/federation"`},
+	{"allow_unknown_region", unstable.Bool, `true`},
 }
 
 var userKeys = []key{
@@ -94,7 +95,7 @@ func (d *document) checkEntry(e entry) *Error {
 			"unknown key; remove it or fix its spelling (top-level keys are listen, signin_url, [user], [[account]], [[sso]], [discover] and [console])")
 	}
 	if len(e.segs) > 1 {
-		return errAt(e.key, top, "must be a string like "+k.example+", not a table")
+		return errAt(e.key, top, "is a single value like "+k.name+" = "+k.example+", not a table")
 	}
 	return typeCheck(e, k, top)
 }

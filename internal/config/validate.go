@@ -31,6 +31,9 @@ const defaultRegion = "us-east-1"
 type validator struct {
 	d    *document
 	errs []*Error
+	// allowUnknownRegion: the file says allow_unknown_region = true, for
+	// regions newer than this build.
+	allowUnknownRegion bool
 }
 
 func (v *validator) fail(path, field, format string, args ...any) {
@@ -94,7 +97,7 @@ func (v *validator) first() *Error {
 
 // validate checks the decoded file and fills in the defaults.
 func validate(d *document, r *raw) (*Config, *Error) {
-	v := &validator{d: d}
+	v := &validator{d: d, allowUnknownRegion: r.allowUnknownRegion}
 	c := &Config{Listen: DefaultListen, SigninURL: r.signinURL}
 	listenPort := 9911
 	if d.has("listen") {
@@ -236,8 +239,11 @@ func (v *validator) profile(base, label, name string) {
 }
 
 func (v *validator) region(path, field, s string) {
-	if !ValidRegion(s) {
+	switch {
+	case !ValidRegion(s):
 		v.fail(path, field, "%q is not an AWS region; use one like \"eu-west-1\"", s)
+	case !KnownRegion(s) && !v.allowUnknownRegion:
+		v.fail(path, field, "%s", unknownRegion(s))
 	}
 }
 
