@@ -33,7 +33,7 @@ func TestEnvInEveryShell(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(aws, "config"), []byte(profile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := append(d.env(), "AWS_PROFILE=hopd-production", "PATH="+filepath.Dir(d.Bin)+":"+os.Getenv("PATH"))
+	env := append(d.shellEnv(), "AWS_PROFILE=hopd-production")
 	whoami := "aws sts get-caller-identity --query Arn --output text"
 	leftover := `env | grep -E '^(` + strings.Join(sdkenv.Own, "|") + `)=' || echo none`
 
@@ -98,4 +98,10 @@ func TestEnvInEveryShell(t *testing.T) {
 			t.Errorf("hopd env nosuch with no daemon: exit %d, stdout %q, stderr %q; want nothing to eval and one line", r.code, r.stdout, r.stderr)
 		}
 	})
+}
+
+// shellEnv is the daemon's CLI environment with hopd on PATH, for shells
+// that run it by name.
+func (d *daemon) shellEnv() []string {
+	return append(d.env(), "PATH="+filepath.Dir(d.Bin)+":"+os.Getenv("PATH"))
 }

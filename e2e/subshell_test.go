@@ -93,7 +93,7 @@ func TestExecShell(t *testing.T) {
 	}
 	d := startDaemon(t, options{accounts: threeAccounts})
 	d.waitECS("production")
-	env := append(d.env(), "PATH="+filepath.Dir(d.Bin)+":"+os.Getenv("PATH"), "SHELL=/bin/bash", "TERM=xterm-256color")
+	env := append(d.shellEnv(), "SHELL=/bin/bash", "TERM=xterm-256color")
 	out := t.TempDir()
 	who := "aws sts get-caller-identity --query Arn --output text"
 

@@ -16,10 +16,10 @@ import (
 // one of them.
 func (d *Daemon) signinLink(ctx context.Context, name string) (api.SigninLink, error) {
 	cfg := d.config()
-	if s, ok := ssoFor(cfg, name, d); ok {
+	if s, ok := d.ssoFor(cfg, name); ok {
 		return api.SigninLink{URL: s.StartURL, Name: s.Name}, nil
 	}
-	u, err := signinUser(cfg, name, d)
+	u, err := d.signinUser(cfg, name)
 	if err != nil {
 		return api.SigninLink{}, err
 	}
@@ -40,7 +40,7 @@ func (d *Daemon) signinLink(ctx context.Context, name string) (api.SigninLink, e
 
 // ssoFor is the [[sso]] that name means: one named so, the one an
 // Identity Center account is listed from, or the only source when it is one.
-func ssoFor(cfg *config.Config, name string, d *Daemon) (config.SSO, bool) {
+func (d *Daemon) ssoFor(cfg *config.Config, name string) (config.SSO, bool) {
 	want := name
 	if a, ok := d.account(name); ok {
 		want = a.SSO
@@ -56,7 +56,7 @@ func ssoFor(cfg *config.Config, name string, d *Daemon) (config.SSO, bool) {
 }
 
 // signinUser is the [user] that name means.
-func signinUser(cfg *config.Config, name string, d *Daemon) (config.User, error) {
+func (d *Daemon) signinUser(cfg *config.Config, name string) (config.User, error) {
 	if name == "" {
 		if len(cfg.Users) == 1 {
 			return cfg.Users[0], nil
