@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
@@ -48,5 +49,30 @@ func (g *globals) client() (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(dir)
+	c, err := client.New(dir)
+	if err != nil {
+		return nil, err
+	}
+	if g.configPath != "" && c.Config != "" && !samePath(g.configPath, c.Config) {
+		return nil, fmt.Errorf("--config %s is not the config of the running hopd (%s): drop --config, or start a hopd of its own for it (hopd serve --config %s --state-dir DIR)", g.configPath, c.Config, g.configPath)
+	}
+	return c, nil
+}
+
+// orAbs is path made absolute, or path when it cannot be.
+func orAbs(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// samePath reports whether two paths name one file, through symbolic links.
+func samePath(a, b string) bool {
+	if orAbs(a) == orAbs(b) {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }

@@ -130,7 +130,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 	if err := d.Listen(); err != nil {
 		return err
 	}
-	if err := writeDaemonFile(state, api.Daemon{PID: os.Getpid(), Listen: d.Addr()}); err != nil {
+	if err := writeDaemonFile(state, api.Daemon{PID: os.Getpid(), Listen: d.Addr(), Config: orAbs(path)}); err != nil {
 		return err
 	}
 	defer os.Remove(state.DaemonFile())

@@ -47,4 +47,7 @@ func (d StateDir) file(name string) string { return filepath.Join(string(d), nam
 type Daemon struct {
 	PID    int    `json:"pid"`
 	Listen string `json:"listen"`
+	// Config is the absolute path of the daemon's config file, so that a
+	// command given another --config can say it is not the one in force.
+	Config string `json:"config,omitempty"`
 }

@@ -27,6 +27,7 @@ var ErrNotRunning = errors.New("not running: start it with `hopd serve` (or `hop
 type Client struct {
 	StateDir string
 	Listen   string // host:port
+	Config   string // the daemon's config file; "" from a daemon older than this field
 	token    string
 	http     *http.Client
 }
@@ -66,6 +67,7 @@ func New(stateDir string) (*Client, error) {
 	return &Client{
 		StateDir: stateDir,
 		Listen:   d.Listen,
+		Config:   d.Config,
 		token:    strings.TrimSpace(string(tok)),
 		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 			DialContext:         dialOwn,

@@ -12,14 +12,10 @@ import (
 // anything is stored. Its errors never contain the secret, and show at most
 // the first four characters of the access key id.
 func ValidateKeys(keys Keys) error {
-	id, secret := keys.AccessKeyID, keys.SecretAccessKey
-	switch {
-	case id == "":
-		return errors.New("access key id is empty")
-	case !isKeyID(id):
-		return fmt.Errorf("access key id%s is not 16 to 128 capital letters and digits (it has %d characters)", prefix(id), len(id))
-	case !strings.HasPrefix(id, "AKIA"):
-		return fmt.Errorf("access key id%s must start with AKIA: hopd stores an IAM user's long-lived key, not temporary credentials", prefix(id))
+	if err := ValidateAccessKeyID(keys.AccessKeyID); err != nil {
+		return err
+	}
+	switch secret := keys.SecretAccessKey; {
 	case secret == "":
 		return errors.New("secret access key is empty")
 	case strings.IndexFunc(secret, unicode.IsSpace) >= 0:
@@ -28,6 +24,20 @@ func ValidateKeys(keys Keys) error {
 		return fmt.Errorf("secret access key must be 40 characters long, not %d", len(secret))
 	case !isSecret(secret):
 		return errors.New("secret access key may contain only letters, digits, / and +")
+	}
+	return nil
+}
+
+// ValidateAccessKeyID checks an access key id on its own, so that a
+// terminal can refuse a wrong one before it asks for the secret.
+func ValidateAccessKeyID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("access key id is empty")
+	case !isKeyID(id):
+		return fmt.Errorf("access key id%s is not 16 to 128 capital letters and digits (it has %d characters)", prefix(id), len(id))
+	case !strings.HasPrefix(id, "AKIA"):
+		return fmt.Errorf("access key id%s must start with AKIA: hopd stores an IAM user's long-lived key, not temporary credentials", prefix(id))
 	}
 	return nil
 }
