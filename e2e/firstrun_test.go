@@ -127,3 +127,15 @@ func TestConfigFlagOfAnotherFile(t *testing.T) {
 		t.Errorf("hopd --config (a link to the daemon's config) accounts: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestNoBrowser: `hopd dashboard` on a machine with no browser says how
+// to print the link, not how to configure an account's browser.
+func TestNoBrowser(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, options{})
+	env := append(slices.Clone(d.Env), "PATH="+t.TempDir(), "BROWSER=")
+	r := runCmd(t, env, "", d.Bin, "dashboard")
+	if r.code == 0 || !oneLine(r.stderr) || !strings.Contains(r.stderr, "hopd dashboard --print") || strings.Contains(r.stderr, "browser =") {
+		t.Errorf("hopd dashboard with no browser: exit %d, %q; want one line advising `hopd dashboard --print`", r.code, r.stderr)
+	}
+}

@@ -87,7 +87,7 @@ account instead, for people who sign in to the console as themselves.`,
 				return errors.New("the running daemon hands out no one-time console links: it is older than this hopd; restart it, or use --print")
 			}
 			if err := console.Open(cmd.Context(), link.Open, link.Browser); err != nil {
-				return err
+				return console.ConsoleAdvice(err, req.Account)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Opened the console of %s in the browser%s.\n", req.Account, sessionEnd(link.Ends))
 			return nil

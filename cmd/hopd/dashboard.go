@@ -49,6 +49,9 @@ web pages cannot use). The tray's "Open dashboard" does the same.`,
 				return nil
 			}
 			if err := console.Open(cmd.Context(), url, browser); err != nil {
+				if errors.Is(err, console.ErrNoDefaultBrowser) {
+					return fmt.Errorf("%w: open the link yourself with `hopd dashboard --print`, or name a browser with --browser", err)
+				}
 				return err
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), "Opened hopd's dashboard in the browser.")

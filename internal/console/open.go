@@ -12,6 +12,11 @@ import (
 	"github.com/cli/browser"
 )
 
+// ErrNoDefaultBrowser is Open's error when no default browser would open:
+// callers add the advice that fits what they were opening (a console's is
+// the browser setting, the dashboard's is `hopd dashboard --print`).
+var ErrNoDefaultBrowser = errors.New("the default browser could not be opened")
+
 // URLPlaceholder is where a browser command template puts the sign-in URL.
 const URLPlaceholder = "{url}"
 
@@ -28,7 +33,7 @@ const quickExit = 2 * time.Second
 func Open(ctx context.Context, url, template string) error {
 	if template == "" {
 		if err := browser.OpenURL(url); err != nil {
-			return fmt.Errorf("opening the default browser failed (%v): set browser = \"... {url}\" for the account in the config, or use `hopd console --print`", err)
+			return fmt.Errorf("%w (%v)", ErrNoDefaultBrowser, err)
 		}
 		return nil
 	}
@@ -55,6 +60,24 @@ func Open(ctx context.Context, url, template string) error {
 	case <-ctx.Done():
 	}
 	return nil
+}
+
+// ConsoleAdvice adds to err, when the default browser would not open for an
+// account's console, what the user can do about it.
+func ConsoleAdvice(err error, account string) error {
+	if errors.Is(err, ErrNoDefaultBrowser) {
+		return fmt.Errorf("%w: set browser = \"... {url}\" for the account or in [console] in the config, or print the link with `hopd console %s --print`", err, account)
+	}
+	return err
+}
+
+// DashboardAdvice adds to err, when the default browser would not open for
+// the dashboard, the command that prints its link instead.
+func DashboardAdvice(err error) error {
+	if errors.Is(err, ErrNoDefaultBrowser) {
+		return fmt.Errorf("%w: run `hopd dashboard --print` and open the link it prints in a browser", err)
+	}
+	return err
 }
 
 // unwrapExec drops the *exec.Error wrapper, whose text repeats the name.

@@ -133,7 +133,7 @@ func (d *Daemon) openConsole(ctx context.Context, req api.ConsoleRequest) error 
 		return err
 	}
 	d.log.Info("opening the console", "account", req.Account, "region", req.Region, "service", req.Service)
-	return d.open(ctx, link.Open, link.Browser)
+	return console.ConsoleAdvice(d.open(ctx, link.Open, link.Browser), req.Account)
 }
 
 // roleCreds waits for an account's credentials longer than an SDK would:

@@ -19,6 +19,7 @@ import (
 	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/client"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/console"
 	"github.com/hopd/hopd/internal/daemon"
 	"github.com/hopd/hopd/internal/sdkenv"
 	"github.com/hopd/hopd/internal/server"
@@ -418,5 +419,27 @@ func TestDiscoveryUpdatesReachTheStatus(t *testing.T) {
 	}
 	if !names["sandbox"] || names["data-lake"] {
 		t.Errorf("the tray has %v after the new listing", names)
+	}
+}
+
+// TestNoBrowserAdvice: when no default browser opens, the dashboard's error
+// points at `hopd dashboard --print` and the console's at the browser
+// setting, each from the real opener with no browser on PATH.
+func TestNoBrowserAdvice(t *testing.T) {
+	fed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"SigninToken":"tok-123"}`)
+	}))
+	defer fed.Close()
+	t.Setenv("HOPD_SIGNIN_URL", fed.URL+"/federation")
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("BROWSER", "")
+	h := start(t, twoAccounts, func(o *daemon.Options) { o.Open = console.Open })
+	err := h.d.TrayDo(context.Background(), tray.Action{Kind: tray.OpenDashboard})
+	if err == nil || !strings.Contains(err.Error(), "hopd dashboard --print") || strings.Contains(err.Error(), "browser =") {
+		t.Errorf("opening the dashboard with no browser: %v; want the advice to run `hopd dashboard --print`", err)
+	}
+	err = h.d.TrayDo(context.Background(), tray.Action{Kind: tray.OpenConsole, Account: "production"})
+	if err == nil || !strings.Contains(err.Error(), "hopd console production --print") || !strings.Contains(err.Error(), "browser =") {
+		t.Errorf("opening a console with no browser: %v; want the browser setting and `hopd console production --print`", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/config"
+	"github.com/hopd/hopd/internal/console"
 	"github.com/hopd/hopd/internal/dashboard"
 	"github.com/hopd/hopd/internal/notify"
 	"github.com/hopd/hopd/internal/sdkenv"
@@ -81,7 +82,7 @@ func (d *Daemon) openDashboard(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return d.open(ctx, url, "")
+	return console.DashboardAdvice(d.open(ctx, url, ""))
 }
 
 // announce shows a desktop notification each time a user comes to need an
