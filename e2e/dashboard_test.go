@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/godbus/dbus/v5"
 
@@ -316,6 +317,26 @@ func TestDashboard(t *testing.T) {
 	f.checkLoginTo(t, parseLogin(t, follow(t, opened[1])), "https://us-east-1.console.aws.amazon.com/lambda/home?region=us-east-1")
 	waitPage(t, ctx, 10*time.Second, `document.querySelector('[data-account=production] .console-service option:nth-child(2)').value === 'lambda'`,
 		"lambda comes first among the services offered after it was opened")
+
+	// Open console of an account without a browser command: the page opens
+	// it in a tab of its own, through a one-time link, and the tab signs in.
+	tabs := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return i.Type == "page" })
+	clickPage(t, ctx, "[data-account=production] .open-console")
+	var tab target.ID
+	select {
+	case tab = <-tabs:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Open console of production opened no tab")
+	}
+	tctx, tcancel := chromedp.NewContext(ctx, chromedp.WithTargetID(tab))
+	defer tcancel()
+	waitPage(t, tctx, 20*time.Second, fmt.Sprintf(`document.title === 'Console Home' && document.getElementById('who').textContent === %q`, d.assumedRoleARN(d.accounts[0])),
+		"the new tab signs in to production's console")
+	waitPage(t, ctx, 10*time.Second, `document.querySelector('[data-account=production] .action-message').textContent === 'Opened in a new tab.'`,
+		"the page says it opened the console in a new tab")
+	if n := len(o.urls()); n != 2 {
+		t.Errorf("staging's browser command ran %d times after production's console opened; want 2 (both staging's)", n)
+	}
 
 	// Re-read config.
 	before := strings.Count(d.Log(), `msg="config reloaded"`)

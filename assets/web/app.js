@@ -153,7 +153,7 @@
     const chosen = serviceChoice.get(a.name);
     if (chosen) at.value = chosen;
     at.addEventListener('change', () => serviceChoice.set(a.name, at.value));
-    button.addEventListener('click', () => openConsole(a.name, at.value, button));
+    button.addEventListener('click', () => openConsole(a.name, at.value, button, !a.own_browser));
     const copy = el('button', {type: 'button', className: 'copy-env', textContent: 'Copy env lines'});
     copy.setAttribute('aria-label', `Copy the shell lines that point SDKs at hopd for ${a.name}`);
     copy.addEventListener('click', () => copyEnv(a.name));
@@ -223,14 +223,35 @@
     return {ok: r.ok, data, message: (data && data.message) || `hopd answered ${r.status}`};
   }
 
-  async function openConsole(name, service, button) {
+  // inTab: the page opens the console itself, in a tab it opens now, while
+  // the click still counts (a tab opened after the sign-in's round trip
+  // would meet the popup blocker); hopd answers with a one-time link for it.
+  // Accounts with a browser command (a container, a profile) open through
+  // hopd instead.
+  async function openConsole(name, service, button, inTab) {
     button.disabled = true;
+    const tab = inTab ? window.open('', '_blank') : null;
+    if (tab) {
+      tab.opener = null; // the console must not reach back into this page
+      tab.document.title = 'Signing in to ' + name + '…';
+    }
     notes.set(name, {text: 'Signing in…'});
     if (view) render(view);
     try {
       const r = await post('/api/console', service ? {account: name, service} : {account: name});
-      notes.set(name, r.ok ? {text: 'Opened in the browser.'} : {text: r.message, bad: true});
+      if (r.ok && r.data && r.data.open) {
+        if (tab) {
+          tab.location.replace(r.data.open);
+        } else {
+          window.open(r.data.open, '_blank', 'noopener');
+        }
+        notes.set(name, {text: 'Opened in a new tab.'});
+      } else {
+        if (tab) tab.close();
+        notes.set(name, r.ok ? {text: 'Opened in the browser.'} : {text: r.message, bad: true});
+      }
     } catch (e) {
+      if (tab) tab.close();
       notes.set(name, {text: 'hopd did not answer; is it running?', bad: true});
     }
     if (view) render(view);

@@ -136,6 +136,24 @@ func (d *Daemon) openConsole(ctx context.Context, req api.ConsoleRequest) error 
 	return console.ConsoleAdvice(d.open(ctx, link.Open, link.Browser), req.Account)
 }
 
+// pageConsole is the page's "Open console": the page opens the one-time
+// link in a tab of its own, in the browser the user is looking at, rather
+// than hopd starting the default browser; an account with a browser
+// command (a container, a profile) still opens through it, and then the
+// link is "".
+func (d *Daemon) pageConsole(ctx context.Context, req api.ConsoleRequest) (string, error) {
+	link, err := d.consoleLink(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	if link.Browser != "" {
+		d.log.Info("opening the console", "account", req.Account, "region", req.Region, "service", req.Service)
+		return "", console.ConsoleAdvice(d.open(ctx, link.Open, link.Browser), req.Account)
+	}
+	d.log.Info("the page opens the console", "account", req.Account, "region", req.Region, "service", req.Service)
+	return link.Open, nil
+}
+
 // roleCreds waits for an account's credentials longer than an SDK would:
 // a person who clicked can wait for STS a few seconds.
 func (d *Daemon) roleCreds(ctx context.Context, name string) (broker.Creds, error) {

@@ -18,8 +18,8 @@ import (
 func (d *Daemon) newDashboard() *dashboard.Dashboard {
 	return dashboard.New(dashboard.Options{
 		Source: d.broker,
-		OpenConsole: func(ctx context.Context, account, service string) error {
-			return d.openConsole(ctx, api.ConsoleRequest{Account: account, Service: service})
+		OpenConsole: func(ctx context.Context, account, service string) (string, error) {
+			return d.pageConsole(ctx, api.ConsoleRequest{Account: account, Service: service})
 		},
 		Reload:   d.Reload,
 		EnvLines: func(account string) (string, error) { return d.envLines(account, sdkenv.ECS) },
@@ -31,10 +31,22 @@ func (d *Daemon) newDashboard() *dashboard.Dashboard {
 			cfg, configErr := d.cfg, d.configErr
 			d.mu.Unlock()
 			return dashboard.Info{Version: d.opts.Version, ConfigPath: d.opts.ConfigPath, ConfigError: configErr, SSO: d.ssoInfo(cfg), Services: d.recent.list(),
-				ConsoleEnds: d.console.live(time.Now())}
+				ConsoleEnds: d.console.live(time.Now()), OwnBrowser: ownBrowsers(d.effectiveNow())}
 		},
 		Logger: d.log,
 	})
+}
+
+// ownBrowsers are the accounts whose console opens through a browser
+// command, which the page cannot open in a tab of its own.
+func ownBrowsers(cfg *config.Config) map[string]bool {
+	own := map[string]bool{}
+	for _, a := range cfg.Accounts {
+		if cfg.BrowserFor(a) != "" {
+			own[a.Name] = true
+		}
+	}
+	return own
 }
 
 // envLines are `hopd env ACCOUNT`'s lines for an account in force, for

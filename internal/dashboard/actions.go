@@ -135,8 +135,12 @@ func (d *Dashboard) serveConsole(ctx context.Context, w http.ResponseWriter, r *
 		writeError(w, r, http.StatusNotFound, "not_found", "This hopd cannot open the console.")
 		return
 	}
-	err := d.opts.OpenConsole(ctx, req.Account, req.Service)
+	link, err := d.opts.OpenConsole(ctx, req.Account, req.Service)
 	switch {
+	case err == nil && link != "":
+		writeJSON(w, http.StatusOK, struct {
+			Open string `json:"open"`
+		}{link})
 	case err == nil:
 		d.log.Info("opened the console from the dashboard", "account", req.Account)
 		w.WriteHeader(http.StatusNoContent)

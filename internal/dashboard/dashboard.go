@@ -42,15 +42,17 @@ type Info struct {
 	SSO         []api.SSOInfo        // each [[sso]]'s sign-in, for its "Sign in" button
 	Services    []string             // console services to offer beside "Open console", recent ones first
 	ConsoleEnds map[string]time.Time // account -> when the console session hopd opened for it ends
+	OwnBrowser  map[string]bool      // accounts whose console opens through a browser command, not a tab of the page's
 }
 
 // Options connect the page to the daemon.
 type Options struct {
 	Source Source
-	// OpenConsole signs in to an account's AWS console and opens it the
-	// way the tray does (the account's browser command, or the default
-	// browser). Its error must read as a sentence and hold no secret.
-	OpenConsole func(ctx context.Context, account, service string) error
+	// OpenConsole signs in to an account's AWS console. It returns the
+	// one-time link for the page to open in a new tab, or "" when it opened
+	// the console itself (the account's browser command). Its error must
+	// read as a sentence and hold no secret.
+	OpenConsole func(ctx context.Context, account, service string) (link string, err error)
 	// Reload re-reads the config file; its error says what is wrong.
 	Reload func(ctx context.Context) error
 	// EnvLines are `hopd env ACCOUNT`'s lines, for "Copy env lines".

@@ -328,12 +328,15 @@ func TestActions(t *testing.T) {
 	var consoles []string
 	reloadErr := error(nil)
 	d := newDashboard(t, src, func(o *Options) {
-		o.OpenConsole = func(_ context.Context, account, service string) error {
+		o.OpenConsole = func(_ context.Context, account, service string) (string, error) {
 			if account == "nosuch" {
-				return fmt.Errorf("%w %q: see `hopd accounts`", broker.ErrUnknownAccount, account)
+				return "", fmt.Errorf("%w %q: see `hopd accounts`", broker.ErrUnknownAccount, account)
 			}
 			consoles = append(consoles, strings.TrimSuffix(account+" "+service, " "))
-			return nil
+			if account == "staging" {
+				return "http://127.0.0.1:1/console/one-time", nil // the page opens it
+			}
+			return "", nil
 		}
 		o.Reload = func(context.Context) error { return reloadErr }
 		o.EnvLines = func(account string) (string, error) {
@@ -385,6 +388,9 @@ func TestActions(t *testing.T) {
 	}
 	if w := post("/api/console", `{"account":"production","service":"ddb"}`); w.Code != 204 || len(consoles) != 2 || consoles[1] != "production ddb" {
 		t.Errorf("Open console at ddb: %d %s, opened %v; want 204 and production's ddb opened", w.Code, w.Body, consoles)
+	}
+	if w := post("/api/console", `{"account":"staging"}`); w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"open":"http://127.0.0.1:1/console/one-time"}` {
+		t.Errorf("Open console of an account the page opens: %d %q; want 200 with the one-time link", w.Code, w.Body)
 	}
 	if w := post("/api/console", `{"account":"production","service":"../x"}`); w.Code != 400 {
 		t.Errorf("Open console at ../x: %d; want 400", w.Code)

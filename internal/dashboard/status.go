@@ -37,11 +37,13 @@ type accountView struct {
 	WaitingForMFA bool         `json:"waiting_for_mfa"`
 	Clients       []clientView `json:"clients"`
 	ConsoleEnds   time.Time    `json:"console_ends,omitzero"` // when the console session hopd opened ends
+	OwnBrowser    bool         `json:"own_browser,omitempty"` // hopd opens its console with a browser command
 }
 
 func (d *Dashboard) view() view {
 	st := d.opts.Source.Status()
 	var consoleEnds map[string]time.Time
+	var own map[string]bool
 	v := view{Now: d.now().UTC(), Users: []userView{}, Accounts: []accountView{}, SSO: []api.SSOInfo{}, Services: []string{}}
 	if d.opts.Info != nil {
 		info := d.opts.Info()
@@ -52,7 +54,7 @@ func (d *Dashboard) view() view {
 		if info.Services != nil {
 			v.Services = info.Services
 		}
-		consoleEnds = info.ConsoleEnds
+		consoleEnds, own = info.ConsoleEnds, info.OwnBrowser
 	}
 	waiting := map[string]bool{}
 	for _, u := range st.Users {
@@ -68,6 +70,7 @@ func (d *Dashboard) view() view {
 			WaitingForMFA: waiting[a.User] && a.State != api.AccountFresh && a.State != api.AccountRefreshing,
 			Clients:       d.clients.recent(a.Name),
 			ConsoleEnds:   consoleEnds[a.Name],
+			OwnBrowser:    own[a.Name],
 		})
 	}
 	d.clients.forget(names)
