@@ -168,6 +168,21 @@ func TestMFA(t *testing.T) {
 	if out := d.mustRun("mfa", "123456"); strings.TrimSpace(out) == "" {
 		t.Errorf("hopd mfa 123456 printed nothing; want a confirmation")
 	}
+	// production's client was told to wait for a code: hopd fetches its
+	// credentials at once, so its error is gone within a second, before any
+	// client asks again.
+	code := time.Now()
+	for {
+		state, lastErr, _ := d.accountState("production")
+		if state == string(api.AccountFresh) && lastErr == "" {
+			break
+		}
+		if time.Since(code) > time.Second {
+			t.Errorf("a second after hopd mfa, production is %s (%q); want fresh without an error", state, lastErr)
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	d.waitECS("production")
 	if n := d.proxy.Count("GetSessionToken"); n != 1 {
 		t.Errorf("one MFA code made %d GetSessionToken calls; want 1", n)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -263,8 +264,19 @@ func TestDashboard(t *testing.T) {
 	if got := d.userState(); got != api.UserOK {
 		t.Errorf("after the right code the user is %q; want ok", got)
 	}
-	waitPage(t, ctx, 20*time.Second, `document.querySelector('[data-account=production]').dataset.state === '`+string(api.AccountFresh)+`'`,
-		"production, which a client asked for, turns fresh on the page")
+	// Times in 24 hours, as the CLI prints them; an account none asked for
+	// is "idle", as `hopd status` says.
+	if line := js[string](t, ctx, `document.getElementById('session').textContent`); !regexp.MustCompile(`^Session valid until \d\d:\d\d \(`).MatchString(line) {
+		t.Errorf("the session line says %q; want a 24-hour time like `hopd status`", line)
+	}
+	if badge := js[string](t, ctx, `document.querySelector('[data-account=staging] .badge').textContent`); !strings.EqualFold(badge, "idle") {
+		t.Errorf("staging, which no client asked for, shows %q; want idle, as `hopd status` says", badge)
+	}
+	// Within a second of the session, not at the next retry: hopd fetches
+	// the waiting accounts at once and the page hears of it.
+	waitPage(t, ctx, time.Second, `document.querySelector('[data-account=production]').dataset.state === '`+string(api.AccountFresh)+`' &&
+		!document.querySelector('[data-account=production] .error')`,
+		"production, which a client asked for, turns fresh on the page without an error")
 
 	// The clients that fetch credentials appear, with their process on Linux.
 	prod := d.waitECS("production")

@@ -27,8 +27,10 @@
   }
 
   const now = () => Date.now() + clockOffset;
-  const hhmm = (t) => new Date(t).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
-  const hhmmss = (t) => new Date(t).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', second: '2-digit'});
+  // 24-hour times, as `hopd status` and the tray print them, whatever the
+  // browser's locale would choose.
+  const hhmm = (t) => new Date(t).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'});
+  const hhmmss = (t) => new Date(t).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'});
 
   // until says how long until t, as a person reads it.
   function until(t) {
@@ -167,6 +169,9 @@
   }
 
   function render(v) {
+    // The answer to a POST can arrive after a newer state on the event
+    // stream; showing it would undo that state until the next event.
+    if (view && v.seq < view.seq) v = view;
     view = v;
     clockOffset = Date.parse(v.now) - Date.now();
     $('version').textContent = v.version ? `version ${v.version}` : '';

@@ -83,6 +83,12 @@ type Dashboard struct {
 
 	pokeMu sync.Mutex
 	poked  chan struct{} // closed, and replaced, when the clients change
+
+	// viewMu orders views: one taken later has a higher seq and a state
+	// read no earlier, so the page can drop a view that arrives late (an
+	// answer to a POST overtaken by the event stream).
+	viewMu  sync.Mutex
+	viewSeq uint64
 }
 
 // maxStreams bounds the open event streams: a few tabs are plenty.

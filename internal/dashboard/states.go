@@ -11,7 +11,7 @@ import (
 var accountLabels = map[api.AccountState]string{
 	api.AccountFresh:      "fresh",
 	api.AccountRefreshing: "refreshing…",
-	api.AccountIdle:       "not fetched yet",
+	api.AccountIdle:       "idle", // as `hopd status` says: none fetched yet
 	api.AccountExpired:    "expired",
 	api.AccountError:      "error",
 }

@@ -66,7 +66,7 @@ func TestIndexCarriesTheStates(t *testing.T) {
 	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &got); err != nil {
 		t.Fatalf("the page's states are not JSON: %v", err)
 	}
-	if got.User["needsMfa"] != api.UserNeedsMFA || got.AccountLabel[api.AccountIdle] != "not fetched yet" {
+	if got.User["needsMfa"] != api.UserNeedsMFA || got.AccountLabel[api.AccountIdle] != "idle" {
 		t.Errorf("the page's states = %+v", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 // view is what /api/status and the event stream send: the broker's state
 // (which holds no secrets), the recent clients and the daemon's info.
 type view struct {
+	Seq         uint64        `json:"seq"` // the page keeps the view with the highest
 	Now         time.Time     `json:"now"` // the page's countdowns run on hopd's clock
 	Version     string        `json:"version,omitempty"`
 	ConfigPath  string        `json:"config_path,omitempty"`
@@ -41,10 +42,13 @@ type accountView struct {
 }
 
 func (d *Dashboard) view() view {
-	st := d.opts.Source.Status()
+	d.viewMu.Lock()
+	d.viewSeq++
+	seq, st := d.viewSeq, d.opts.Source.Status()
+	d.viewMu.Unlock()
 	var consoleEnds map[string]time.Time
 	var own map[string]bool
-	v := view{Now: d.now().UTC(), Users: []userView{}, Accounts: []accountView{}, SSO: []api.SSOInfo{}, Services: []string{}}
+	v := view{Seq: seq, Now: d.now().UTC(), Users: []userView{}, Accounts: []accountView{}, SSO: []api.SSOInfo{}, Services: []string{}}
 	if d.opts.Info != nil {
 		info := d.opts.Info()
 		v.Version, v.ConfigPath, v.ConfigError = info.Version, info.ConfigPath, info.ConfigError
