@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # hopd's numbers, measured (make bench): cached serving against a trivial
 # net/http handler, the cold path against moto's own latency, STS calls
-# per account per hour under load, the naive alternative, idle memory and
-# CPU, binary size. Prints a table of medians and the targets of issue 7,
+# per account per hour under load, the naive alternative, the start-up of
+# `hopd creds` against a Go hello-world, idle memory and CPU, binary
+# size. Prints a table of medians and the targets of issues 7 and 15,
 # writes bench/results/latest.json (and a copy named by the time) and
 # draws docs/latency.svg.
 #
@@ -15,12 +16,12 @@
 # (scripts/deps.sh installs it), and the AWS CLI for the naive comparison.
 set -euo pipefail
 
-runs=5 benchtime=2s cold=40x naive=100x idle=60s
+runs=5 benchtime=2s cold=40x naive=100x startup=200x idle=60s
 case "${1:-}" in
 "") ;;
---quick) runs=1 benchtime=200ms cold=5x naive=5x idle=5s ;;
+--quick) runs=1 benchtime=200ms cold=5x naive=5x startup=20x idle=5s ;;
 -h | --help)
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)
@@ -64,6 +65,7 @@ HOPD_BENCH_ROUNDS=$runs part "cached serving, $runs rounds of $benchtime per row
 part "cold path, $runs runs of $cold" -bench '^BenchmarkColdPath$' -benchtime "$cold" -count "$runs"
 part "STS calls per account per hour, 3 simulated hours" -bench '^BenchmarkSTSCallsPerHour$' -benchtime 1x -count 1
 part "the naive alternative, $naive invocations each" -bench '^BenchmarkNaive$' -benchtime "$naive" -count 1
+part "start-up: hello-world, SDK, hopd version, hopd creds, $startup processes each" -bench '^BenchmarkStartup$' -benchtime "$startup" -count 1
 part "idle for $idle, binary size" -bench '^(BenchmarkIdle|BenchmarkBinarySize)$' -benchtime 1x -count 1
 
 printf '\n'

@@ -22,9 +22,9 @@ const usage = `Usage: report [-json FILE] BENCH-OUTPUT...
 
 Reads the output of go test -bench for hopd's benchmarks (bench/), takes
 the median of every figure over the runs of each benchmark (go test
--count N), prints them as tables next to the targets of issue 7, and with
--json writes them to FILE for bench/plot. scripts/bench.sh (make bench)
-runs it; a file "-" is standard input.
+-count N), prints them as tables next to the targets of issues 7 and 15,
+and with -json writes them to FILE for bench/plot. scripts/bench.sh
+(make bench) runs it; a file "-" is standard input.
 
 Flags:
 `
@@ -81,10 +81,12 @@ type Results struct {
 	Machine    Machine     `json:"machine"`
 	Benchmarks []Benchmark `json:"benchmarks"`
 	Serving    []Serving   `json:"serving"`
+	Startup    *Startup    `json:"startup,omitempty"`
 	Targets    []Target    `json:"targets"`
 
-	runs  map[string][]map[string]float64 // benchmark -> runs -> unit -> value
-	order []string
+	runs       map[string][]map[string]float64 // benchmark -> runs -> unit -> value
+	iterations map[string]int                  // benchmark -> b.N of its last run
+	order      []string
 }
 
 // Machine is what go test says about where it ran.
@@ -117,7 +119,22 @@ type Serving struct {
 	Runs    int     `json:"runs"`
 }
 
-// Target is one of issue 7's targets and whether this run met it.
+// Startup is the start-up row: whole processes, start to exit, side by
+// side in one run (BenchmarkStartup), medians in milliseconds.
+type Startup struct {
+	HelloMs    float64 `json:"hello_world_ms"`
+	SDKMs      float64 `json:"hello_world_with_sdk_ms"`
+	VersionMs  float64 `json:"hopd_version_ms"`
+	CredsMs    float64 `json:"hopd_creds_ms"`
+	Ratio      float64 `json:"creds_to_hello_world"`
+	SDKRatio   float64 `json:"sdk_to_hello_world"`
+	InitMs     float64 `json:"init_ms"`
+	InitAllocs float64 `json:"init_allocs"`
+	Processes  int     `json:"processes_each"`
+	Runs       int     `json:"runs"`
+}
+
+// Target is one of the targets of issues 7 and 15 and whether this run met it.
 type Target struct {
 	What string `json:"what"`
 	Want string `json:"want"`
@@ -143,6 +160,7 @@ func (r *Results) read(name string) error {
 	}
 	if r.runs == nil {
 		r.runs = map[string][]map[string]float64{}
+		r.iterations = map[string]int{}
 	}
 	s := bufio.NewScanner(in)
 	for s.Scan() {
@@ -177,6 +195,7 @@ func (r *Results) read(name string) error {
 			r.order = append(r.order, name)
 		}
 		r.runs[name] = append(r.runs[name], metrics)
+		r.iterations[name], _ = strconv.Atoi(m[3])
 	}
 	return s.Err()
 }
@@ -230,6 +249,13 @@ func (r *Results) summarise() {
 	for i, s := range r.Serving {
 		if f := r.serving(s.Mode, s.Clients, "floor"); f != nil && f.RPS > 0 {
 			r.Serving[i].Ratio = s.RPS / f.RPS
+		}
+	}
+	if m := r.bench("BenchmarkStartup"); m != nil {
+		r.Startup = &Startup{
+			HelloMs: m["hello-ms"], SDKMs: m["sdk-ms"], VersionMs: m["version-ms"], CredsMs: m["creds-ms"],
+			Ratio: m["creds/hello"], SDKRatio: m["sdk/hello"], InitMs: m["init-ms"], InitAllocs: m["init-allocs"],
+			Processes: r.iterations["BenchmarkStartup"], Runs: r.runsOf("BenchmarkStartup"),
 		}
 	}
 	r.Targets = r.targets()

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 )
 
-// targets checks issue 7's targets against the medians.
+// targets checks the targets of issues 7 and 15 against the medians.
 func (r *Results) targets() []Target {
 	var ts []Target
 	add := func(what, want, got string, met bool) {
@@ -33,6 +33,9 @@ func (r *Results) targets() []Target {
 			fmt.Sprintf("%.2f", m["assume-role/account/h"]), m["assume-role/account/h"] <= m["floor-minimum/account/h"])
 		bad := m["expired-served"] + m["under-floor-served"]
 		add("credentials served expired or under the floor", "0", fmt.Sprintf("%.0f", bad), bad == 0)
+	}
+	if st := r.Startup; st != nil {
+		add("hopd creds start-up against a Go hello-world (issue 15)", "<= 2.0x", fmt.Sprintf("%.2fx (the SDK alone %.2fx)", st.Ratio, st.SDKRatio), st.Ratio <= 2)
 	}
 	if m := r.bench("BenchmarkIdle"); m != nil {
 		add("idle RSS, 3 accounts", "< 25 MB", fmt.Sprintf("%.1f MiB", m["rss-MiB-3"]), m["rss-MiB-3"]*1.048576 < 25)
@@ -110,6 +113,27 @@ func (r *Results) print(w io.Writer) {
 		}
 		tw.Flush()
 	}
+	if st := r.Startup; st != nil {
+		fmt.Fprintf(w, "\nStart-up, whole processes start to exit, interleaved in one run: median of %d each, %d run(s)\n", st.Processes, st.Runs)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, row := range []struct {
+			label string
+			ms    float64
+		}{
+			{"a Go hello-world (same go, -trimpath -s -w)", st.HelloMs},
+			{"the same, linking hopd's AWS SDK packages", st.SDKMs},
+			{"hopd version", st.VersionMs},
+			{"hopd creds ACCOUNT (credential_process)", st.CredsMs},
+		} {
+			ratio := ""
+			if st.HelloMs > 0 {
+				ratio = fmt.Sprintf("%.2fx", row.ms/st.HelloMs)
+			}
+			fmt.Fprintf(tw, "  %s\t%.2f ms\t%s\n", row.label, row.ms, ratio)
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "  package initialisation of every hopd process: %.1f ms, %.0f allocations (GODEBUG=inittrace=1)\n", st.InitMs, st.InitAllocs)
+	}
 	if m := r.bench("BenchmarkIdle"); m != nil {
 		fmt.Fprintf(w, "\nIdle after use, %d run(s)\n", r.runsOf("BenchmarkIdle"))
 		for _, n := range []string{"3", "500"} {
@@ -120,7 +144,7 @@ func (r *Results) print(w io.Writer) {
 		fmt.Fprintf(w, "\nBinary: %.1f MiB (%s/%s, no cgo, -trimpath -s -w)\n", m["MiB"], r.Machine.GOOS, r.Machine.GOARCH)
 	}
 	if len(r.Targets) > 0 {
-		fmt.Fprintln(w, "\nTargets (issue 7)")
+		fmt.Fprintln(w, "\nTargets (issues 7 and 15)")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, t := range r.Targets {
 			mark := "met"

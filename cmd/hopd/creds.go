@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -29,28 +30,33 @@ for a profile in ~/.aws/config:
 		Args:              usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: completeAccounts(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			cr, err := c.Credentials(cmd.Context(), args[0])
-			var ae *client.APIError
-			if errors.As(err, &ae) && ae.Status == 404 {
-				return fmt.Errorf("no account named %q: see `hopd accounts`", args[0])
-			}
-			if err != nil {
-				return err
-			}
-			out := struct {
-				Version         int    `json:"Version"`
-				AccessKeyID     string `json:"AccessKeyId"`
-				SecretAccessKey string `json:"SecretAccessKey"`
-				SessionToken    string `json:"SessionToken"`
-				Expiration      string `json:"Expiration"`
-			}{1, cr.AccessKeyID, cr.SecretAccessKey, cr.Token, cr.Expiration}
-			return json.NewEncoder(cmd.OutOrStdout()).Encode(out)
+			return runCreds(cmd.Context(), g, cmd.OutOrStdout(), args[0])
 		},
 	}
+}
+
+// runCreds is `hopd creds ACCOUNT`, through cobra or through credsFast.
+func runCreds(ctx context.Context, g *globals, w io.Writer, account string) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	cr, err := c.Credentials(ctx, account)
+	var ae *client.APIError
+	if errors.As(err, &ae) && ae.Status == 404 {
+		return fmt.Errorf("no account named %q: see `hopd accounts`", account)
+	}
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Version         int    `json:"Version"`
+		AccessKeyID     string `json:"AccessKeyId"`
+		SecretAccessKey string `json:"SecretAccessKey"`
+		SessionToken    string `json:"SessionToken"`
+		Expiration      string `json:"Expiration"`
+	}{1, cr.AccessKeyID, cr.SecretAccessKey, cr.Token, cr.Expiration}
+	return json.NewEncoder(w).Encode(out)
 }
 
 // sessionUntil says until when the user's new session lasts, when the

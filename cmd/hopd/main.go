@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -24,8 +25,16 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	root := newRoot()
-	err := root.ExecuteContext(ctx)
+	var err error
+	if g, account, ok := credsArgs(os.Args[1:]); ok {
+		// The tray's package locks main to the first thread at init, for
+		// macOS; held, every wait of this goroutine on the network hands
+		// the thread over and back. creds never runs the tray.
+		runtime.UnlockOSThread()
+		err = runCreds(ctx, g, os.Stdout, account)
+	} else {
+		err = newRoot().ExecuteContext(ctx)
+	}
 	stop()
 	var ee exitError
 	switch {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -44,7 +45,9 @@ config.hopd-backup before each change.`,
 	return cmd
 }
 
-var prefixRE = regexp.MustCompile(`^[A-Za-z0-9_.@+-]{0,32}$`)
+// prefixRE is compiled at first use, not at the start of every hopd
+// process (`hopd creds` runs before each AWS call of a profile).
+var prefixRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.@+-]{0,32}$`) })
 
 func newProfilesWriteCmd(g *globals) *cobra.Command {
 	var prefix string
@@ -62,7 +65,7 @@ A profile of the same name outside hopd's block is an error: rename it, or
 choose another --prefix.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !prefixRE.MatchString(prefix) {
+			if !prefixRE().MatchString(prefix) {
 				return fmt.Errorf("--prefix %q: use up to 32 letters, digits and . _ - @ + (profile names cannot hold spaces or brackets)", prefix)
 			}
 			profiles, from, err := g.profiles(cmd.Context(), prefix)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hopd/hopd/internal/config"
 )
@@ -41,9 +42,11 @@ type ProposedAccount struct {
 // ErrNothingToImport means the file has no profile hopd can take over.
 var ErrNothingToImport = errors.New("found no profile that assumes a role (role_arn with source_profile) or signs in with IAM Identity Center (sso_session or sso_start_url): nothing to import")
 
+// Compiled at first use: only `hopd import` needs them, and every hopd
+// process (`hopd creds` before each AWS call) links this package.
 var (
-	roleARNRE  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/(.+)$`)
-	hexColorRE = regexp.MustCompile(`^[0-9A-Fa-f]{6}$|^[0-9A-Fa-f]{3}$`)
+	roleARNRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/(.+)$`) })
+	hexColorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-Fa-f]{6}$|^[0-9A-Fa-f]{3}$`) })
 )
 
 // Propose reads the role profiles of a shared config file (role_arn,
@@ -77,7 +80,7 @@ func Propose(source string, data []byte) (*Proposal, error) {
 			continue
 		}
 		note := func(format string, args ...any) { note(p, s, format, args...) }
-		m := roleARNRE.FindStringSubmatch(arn)
+		m := roleARNRE().FindStringSubmatch(arn)
 		if m == nil {
 			note("left out: role_arn %q is not an IAM role ARN", arn)
 			continue
@@ -120,7 +123,7 @@ func Propose(source string, data []byte) (*Proposal, error) {
 		a := ProposedAccount{Profile: s.Name, ID: m[1], Role: m[2], Region: s.Keys["region"], User: src}
 		a.Name = uniqueName(config.AccountNameFrom(s.Name, a.ID), names)
 		if c := s.Keys["color"]; c != "" {
-			if hexColorRE.MatchString(c) {
+			if hexColorRE().MatchString(c) {
 				c = "#" + c // the form of the AWS Extend Switch Roles extension
 			}
 			if norm, ok := config.ParseColor(c); ok {

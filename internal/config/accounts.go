@@ -19,13 +19,13 @@ func (v *validator) accounts(r *raw, users []User, listenPort int) []Account {
 		switch {
 		case !has("id"):
 			fail("id", `missing; add the 12-digit account ID in quotes, like id = "222222222222"`)
-		case !accountIDRE.MatchString(fa.ID):
+		case !accountIDRE().MatchString(fa.ID):
 			fail("id", `must be 12 digits, like "222222222222"`)
 		}
 
 		if has("role") {
 			a.Role = fa.Role
-			if !roleRE.MatchString(fa.Role) || len(fa.Role[strings.LastIndexByte(fa.Role, '/')+1:]) > 64 {
+			if !roleRE().MatchString(fa.Role) || len(fa.Role[strings.LastIndexByte(fa.Role, '/')+1:]) > 64 {
 				fail("role", "%q is not an IAM role name; use up to 64 letters, digits and +=,.@_- (after an optional path/)", fa.Role)
 			}
 		}

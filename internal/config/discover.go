@@ -1,7 +1,6 @@
 package config
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -54,13 +53,13 @@ var discoverKeys = []key{
 }
 
 // ouIDRE matches the ids AWS gives organizational units and roots.
-var ouIDRE = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$`)
+var ouIDRE = lazyRE(`^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$`)
 
 // IsOUID reports whether s is an OU or root id rather than an OU name path.
-func IsOUID(s string) bool { return ouIDRE.MatchString(s) }
+func IsOUID(s string) bool { return ouIDRE().MatchString(s) }
 
 // IsAccountID reports whether s is a 12-digit AWS account id.
-func IsAccountID(s string) bool { return accountIDRE.MatchString(s) }
+func IsAccountID(s string) bool { return accountIDRE().MatchString(s) }
 
 // checkDiscover checks an entry under [discover] before decoding.
 func (d *document) checkDiscover(e entry) *Error {
@@ -112,7 +111,7 @@ func (v *validator) discover(fd *fileDiscover, users []User) Discover {
 
 	if has("role") {
 		ds.Role = fd.Role
-		if !roleRE.MatchString(fd.Role) || len(fd.Role[strings.LastIndexByte(fd.Role, '/')+1:]) > 64 {
+		if !roleRE().MatchString(fd.Role) || len(fd.Role[strings.LastIndexByte(fd.Role, '/')+1:]) > 64 {
 			fail("role", "%q is not an IAM role name; use up to 64 letters, digits and +=,.@_- (after an optional path/)", fd.Role)
 		}
 	}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -13,8 +12,8 @@ import (
 const MaxAccountName = 64
 
 var (
-	userNameRE = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
-	regionRE   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	userNameRE = lazyRE(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
+	regionRE   = lazyRE(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
 // ValidAccountName reports whether s is a valid hopd account name:
@@ -38,11 +37,11 @@ func ValidAccountName(s string) bool {
 // ValidUserName reports whether s is an IAM user name: up to 64 letters,
 // digits and +=,.@_-. A user with console = true is also reachable by
 // that name.
-func ValidUserName(s string) bool { return userNameRE.MatchString(s) }
+func ValidUserName(s string) bool { return userNameRE().MatchString(s) }
 
 // ValidRegion reports whether s has the shape of an AWS region name, like
 // "eu-west-1" or "us-gov-west-1". It does not know which regions exist.
-func ValidRegion(s string) bool { return regionRE.MatchString(s) }
+func ValidRegion(s string) bool { return regionRE().MatchString(s) }
 
 // latin folds the accented letters of Western European names to ASCII, so
 // that "Société Générale" becomes "societe-generale" rather than

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -37,7 +36,7 @@ var ssoKeys = []key{
 
 // ssoRoleRE is a role name without a path: Identity Center's roles are
 // its permission sets, whose names have no path.
-var ssoRoleRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+var ssoRoleRE = lazyRE(`^[\w+=,.@-]{1,64}$`)
 
 // LookupSSO returns the [[sso]] block with the given name.
 func (c *Config) LookupSSO(name string) (SSO, bool) {
@@ -115,4 +114,4 @@ func CheckStartURL(s string) error {
 
 // ValidSSORole reports whether s can be an Identity Center role, that is a
 // permission set name: a role name without a path.
-func ValidSSORole(s string) bool { return ssoRoleRE.MatchString(s) }
+func ValidSSORole(s string) bool { return ssoRoleRE().MatchString(s) }

@@ -8,15 +8,23 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // Read-only patterns for the values hopd passes on to AWS or to the shell.
+// They are compiled at first use: every hopd process links this package,
+// and `hopd creds` (run before every AWS call of a credential_process
+// profile) checks none of them; {9,256} alone is thousands of allocations.
 var (
-	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
-	roleRE      = regexp.MustCompile(`^[\w+=,.@-]+(/[\w+=,.@-]+)*$`)
-	mfaSerialRE = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) // STS's SerialNumber
+	accountIDRE = lazyRE(`^[0-9]{12}$`)
+	roleRE      = lazyRE(`^[\w+=,.@-]+(/[\w+=,.@-]+)*$`)
+	mfaSerialRE = lazyRE(`^[\w+=/:,.@-]{9,256}$`) // STS's SerialNumber
 )
+
+func lazyRE(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // STS's limits for GetSessionToken with an IAM user's keys.
 const (
@@ -202,7 +210,7 @@ func (v *validator) users(r *raw) []User {
 		if v.d.has(base + ".profile") {
 			v.profile(base, label, fu.Profile)
 		}
-		if v.d.has(base+".mfa_serial") && !mfaSerialRE.MatchString(fu.MFASerial) {
+		if v.d.has(base+".mfa_serial") && !mfaSerialRE().MatchString(fu.MFASerial) {
 			v.fail(base+".mfa_serial", label+" mfa_serial", "%q is not an MFA device; use its ARN, like \"arn:aws:iam::111111111111:mfa/michael\"", fu.MFASerial)
 		}
 		if v.d.has(base+".mfa_process") && strings.TrimSpace(fu.MFAProcess) == "" {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hopd/hopd/internal/config"
 )
@@ -19,7 +20,9 @@ func (e *TargetError) Error() string { return e.msg }
 func (e *TargetError) BadRequest() bool { return true }
 
 // shorthand is a region written the way people say it: "euw1", "apse2".
-var shorthand = regexp.MustCompile(`^(usgov|usg|us|eu|ap|ca|sa|me|af|il|mx|cn)(ne|nw|se|sw|n|s|e|w|c)([1-9][0-9]*)$`)
+// This file's patterns are compiled at first use, not in every hopd
+// process at start (`hopd creds` runs before every AWS call of a profile).
+var shorthand = lazyRE(`^(usgov|usg|us|eu|ap|ca|sa|me|af|il|mx|cn)(ne|nw|se|sw|n|s|e|w|c)([1-9][0-9]*)$`)
 
 var directions = map[string]string{
 	"n": "north", "s": "south", "e": "east", "w": "west", "c": "central",
@@ -33,7 +36,7 @@ func ExpandRegion(s string) (string, error) {
 	if config.ValidRegion(r) {
 		return r, nil
 	}
-	m := shorthand.FindStringSubmatch(r)
+	m := shorthand().FindStringSubmatch(r)
 	if m == nil {
 		return "", &RegionError{fmt.Sprintf("%q is not an AWS region or a shorthand like \"euw1\"; use one like \"eu-west-1\"", s)}
 	}
@@ -205,7 +208,7 @@ func regional(p Partition, region, path string) (string, error) {
 // multiSession is the first label of a console host in multi-session mode,
 // the account and a session id: it names a session of the browser the URL
 // came from, which a fresh sign-in does not have.
-var multiSession = regexp.MustCompile(`^[0-9]{12}-[a-z0-9]{6,10}$`)
+var multiSession = lazyRE(`^[0-9]{12}-[a-z0-9]{6,10}$`)
 
 // consoleURL checks that raw is a console URL of partition p and drops a
 // multi-session label from its host. The URL's region is kept, and the
@@ -229,7 +232,7 @@ func consoleURL(raw string, p Partition) (string, error) {
 		}
 		return "", notConsole
 	}
-	if first, rest, ok := strings.Cut(host, "."); ok && multiSession.MatchString(first) {
+	if first, rest, ok := strings.Cut(host, "."); ok && multiSession().MatchString(first) {
 		host = rest
 	}
 	u.Host = host
@@ -239,4 +242,8 @@ func consoleURL(raw string, p Partition) (string, error) {
 // under says whether host is domain or one of its subdomains.
 func under(host, domain string) bool {
 	return host == domain || strings.HasSuffix(host, "."+domain)
+}
+
+func lazyRE(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

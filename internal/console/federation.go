@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,12 +45,12 @@ func NewFederationAPI(region string, keys Credentials) FederationAPI {
 	return sts.New(opts)
 }
 
-var federatedNameChars = regexp.MustCompile(`[^\w+=,.@-]`)
+var federatedNameChars = lazyRE(`[^\w+=,.@-]`)
 
 // FederatedName is the federated user's name for an IAM user, as CloudTrail
 // shows it: "hopd-<user>", within STS's 32 characters.
 func FederatedName(user string) string {
-	n := "hopd-" + federatedNameChars.ReplaceAllString(user, "-")
+	n := "hopd-" + federatedNameChars().ReplaceAllString(user, "-")
 	if len(n) > 32 {
 		n = n[:32]
 	}
