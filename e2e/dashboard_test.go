@@ -297,6 +297,28 @@ func TestDashboard(t *testing.T) {
 		const li = document.querySelector('[data-account=playground] .clients li');
 		return li && li.querySelector('.endpoint').textContent === 'imds' && li.textContent.toLowerCase().includes(%q);
 	})()`, want), "playground's recent clients show the IMDS endpoint and this test process")
+	// The AWS CLI through a credential_process profile: the page names
+	// aws, which ran `hopd creds`, not hopd creds or its address.
+	if runtime.GOOS == "linux" {
+		if _, err := exec.LookPath("aws"); err != nil {
+			testenv.Missing(t, "the AWS CLI (pip install awscli)", err)
+		}
+		awsDir := filepath.Join(d.Home, ".aws")
+		profile := fmt.Sprintf("[profile via-cp]\ncredential_process = %s creds staging\nregion = us-east-1\n", d.Bin)
+		if err := os.MkdirAll(awsDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(awsDir, "config"), []byte(profile), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if r := runCmd(t, d.env(), "", "aws", "sts", "get-caller-identity", "--profile", "via-cp", "--query", "Arn", "--output", "text"); r.code != 0 || strings.TrimSpace(r.stdout) != d.assumedRoleARN(d.accounts[1]) {
+			t.Fatalf("aws through credential_process: exit %d, %q %q", r.code, r.stdout, r.stderr)
+		}
+		waitPage(t, ctx, 10*time.Second, `(() => {
+			const li = document.querySelector('[data-account=staging] .clients li');
+			return li && li.querySelector('.endpoint').textContent === 'credential_process' && /^aws \(pid \d+\)$/.test(li.querySelector('.proc').textContent);
+		})()`, "staging's recent clients show credential_process and the aws process")
+	}
 	if !js[bool](t, ctx, `window.sameLoad === true`) {
 		t.Error("the page was reloaded; want it to follow the state by itself")
 	}

@@ -41,7 +41,7 @@ func runCreds(ctx context.Context, g *globals, w io.Writer, account string) erro
 	if err != nil {
 		return err
 	}
-	cr, err := c.Credentials(ctx, account)
+	cr, err := c.CredentialProcess(ctx, account, os.Getppid())
 	var ae *client.APIError
 	if errors.As(err, &ae) && ae.Status == 404 {
 		return fmt.Errorf("no account named %q: see `hopd accounts`", account)

@@ -206,3 +206,12 @@ type RevokeTokenRequest struct {
 // MaxScopedTTL bounds a scoped token's life: a token leaked from a
 // child's environment must not outlive a working week.
 const MaxScopedTTL = 7 * 24 * time.Hour
+
+// What `hopd creds` adds to its request for credentials, so that the
+// dashboard names the program that ran it. They carry no authority: the
+// request is the token's like any other.
+const (
+	HeaderVia            = "X-Hopd-Via"    // what asks: ViaCredentialProcess, or absent for an SDK
+	HeaderParent         = "X-Hopd-Parent" // the pid of the program that ran hopd creds
+	ViaCredentialProcess = "credential_process"
+)

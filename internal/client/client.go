@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -136,6 +137,10 @@ type APIError struct {
 func (e *APIError) Error() string { return e.Message }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	return c.doHeader(ctx, method, path, nil, in, out)
+}
+
+func (c *Client) doHeader(ctx context.Context, method, path string, hdr http.Header, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -147,6 +152,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL()+path, body)
 	if err != nil {
 		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", c.token)
 	if in != nil {
@@ -276,6 +284,17 @@ func (c *Client) SSOLogin(ctx context.Context, req api.SSOLoginRequest) (api.SSO
 func (c *Client) Credentials(ctx context.Context, account string) (api.ECSCredentials, error) {
 	var cr api.ECSCredentials
 	err := c.do(ctx, http.MethodGet, "/creds/"+account, nil, &cr)
+	return cr, err
+}
+
+// CredentialProcess is Credentials for `hopd creds`: it tells the daemon
+// that a credential_process asks, for the program that ran it (parent, its
+// pid), so that the dashboard can name that program rather than hopd creds,
+// gone by the time anyone looks.
+func (c *Client) CredentialProcess(ctx context.Context, account string, parent int) (api.ECSCredentials, error) {
+	var cr api.ECSCredentials
+	hdr := http.Header{api.HeaderVia: {api.ViaCredentialProcess}, api.HeaderParent: {strconv.Itoa(parent)}}
+	err := c.doHeader(ctx, http.MethodGet, "/creds/"+account, hdr, nil, &cr)
 	return cr, err
 }
 

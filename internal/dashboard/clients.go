@@ -19,6 +19,10 @@ type client struct {
 	requests int
 	proc     peercred.Process
 	looked   bool // the process was looked up (found or not)
+	// parent is the pid of the program that ran `hopd creds` for a
+	// credential_process client: each run is a new connection of a process
+	// that exits at once, so the client is that program, not a connection.
+	parent int
 }
 
 // clients remembers the last few clients per account. Record is on the
@@ -26,9 +30,10 @@ type client struct {
 // finding the process behind a connection happens on a goroutine of its
 // own, once per connection.
 type clients struct {
-	now  func() time.Time
-	find func([]peercred.Conn) map[peercred.Conn]peercred.Process // the OS's lookup
-	wake chan struct{}                                            // a new connection waits for its process
+	now   func() time.Time
+	find  func([]peercred.Conn) map[peercred.Conn]peercred.Process // the OS's lookup
+	byPID func(int) (peercred.Process, bool)                       // the OS's lookup of a credential_process's parent
+	wake  chan struct{}                                            // a new connection waits for its process
 
 	mu        sync.Mutex
 	byAccount map[string]*[keepClients]client
@@ -42,13 +47,18 @@ type clients struct {
 const keepKnown = 4096
 
 func newClients(now func() time.Time) *clients {
-	return &clients{now: now, find: peercred.Processes, wake: make(chan struct{}, 1), byAccount: map[string]*[keepClients]client{}, known: map[peercred.Conn]peercred.Process{}}
+	return &clients{now: now, find: peercred.Processes, byPID: peercred.ProcessByPID, wake: make(chan struct{}, 1), byAccount: map[string]*[keepClients]client{}, known: map[peercred.Conn]peercred.Process{}}
 }
 
-// record notes that account's credentials were served on endpoint to peer.
-func (c *clients) record(account, endpoint string, peer peercred.Conn) {
+// record notes that account's credentials were served on endpoint to peer;
+// parent > 0 is the program behind a credential_process, which is then the
+// client whatever its connection.
+func (c *clients) record(account, endpoint string, peer peercred.Conn, parent int) {
 	now := c.now()
 	k := peer
+	if parent > 0 {
+		k = peercred.Conn{}
+	}
 	c.mu.Lock()
 	list := c.byAccount[account]
 	if list == nil {
@@ -57,15 +67,15 @@ func (c *clients) record(account, endpoint string, peer peercred.Conn) {
 	}
 	i := 0
 	for ; i < keepClients-1; i++ {
-		if list[i].conn == k && list[i].endpoint == endpoint {
+		if list[i].conn == k && list[i].endpoint == endpoint && list[i].parent == parent {
 			break
 		}
 	}
 	e := list[i]
-	fresh := e.conn != k || e.endpoint != endpoint
+	fresh := e.conn != k || e.endpoint != endpoint || e.parent != parent
 	if fresh {
-		e = client{conn: k, endpoint: endpoint}
-		if p, ok := c.known[k]; ok {
+		e = client{conn: k, endpoint: endpoint, parent: parent}
+		if p, ok := c.known[k]; ok && parent == 0 {
 			e.proc, e.looked = p, true
 			fresh = false
 		}
@@ -109,15 +119,36 @@ func (c *clients) resolve(done <-chan struct{}, changed func()) {
 
 func (c *clients) lookUp() {
 	var todo []peercred.Conn
+	parents := map[int]peercred.Process{}
 	c.mu.Lock()
 	for _, list := range c.byAccount {
 		for _, e := range list {
-			if e.requests > 0 && !e.looked {
+			switch {
+			case e.requests == 0 || e.looked:
+			case e.parent > 0:
+				parents[e.parent] = peercred.Process{}
+			default:
 				todo = append(todo, e.conn)
 			}
 		}
 	}
 	c.mu.Unlock()
+	if len(parents) > 0 {
+		for pid := range parents {
+			parents[pid], _ = c.byPID(pid)
+		}
+		c.mu.Lock()
+		for _, list := range c.byAccount {
+			for i := range list {
+				if e := &list[i]; e.parent > 0 && !e.looked {
+					if p, ok := parents[e.parent]; ok {
+						e.proc, e.looked = p, true
+					}
+				}
+			}
+		}
+		c.mu.Unlock()
+	}
 	if len(todo) == 0 {
 		return
 	}
@@ -137,7 +168,7 @@ func (c *clients) lookUp() {
 	for _, list := range c.byAccount {
 		for i := range list {
 			e := &list[i]
-			if e.requests == 0 || e.looked {
+			if e.requests == 0 || e.looked || e.parent > 0 {
 				continue
 			}
 			for _, t := range todo {

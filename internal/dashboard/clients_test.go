@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"net/netip"
+	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -29,7 +31,7 @@ func TestClientsLookUpEachConnectionOnce(t *testing.T) {
 	}
 	for round := 0; round < 4; round++ {
 		for _, p := range peers {
-			c.record("production", "ecs", p)
+			c.record("production", "ecs", p, 0)
 		}
 		c.lookUp()
 	}
@@ -46,5 +48,23 @@ func TestClientsLookUpEachConnectionOnce(t *testing.T) {
 		if v.PID == 0 || v.Process != "sdk" {
 			t.Errorf("recent client %+v has no process", v)
 		}
+	}
+}
+
+// A credential_process client is the program that ran `hopd creds`: its
+// runs, each a new connection, count as one client named after it.
+func TestCredentialProcessClient(t *testing.T) {
+	c := newClients(time.Now)
+	local := netip.MustParseAddrPort("127.0.0.1:9911")
+	for i := range 3 {
+		c.record("production", "credential_process", peercred.Conn{Remote: netip.AddrPortFrom(local.Addr(), uint16(50000+i)), Local: local}, os.Getpid())
+	}
+	c.lookUp()
+	views := c.recent("production")
+	if len(views) != 1 || views[0].Requests != 3 || views[0].Endpoint != "credential_process" {
+		t.Fatalf("three runs of hopd creds from one program: %+v; want one client with 3 requests", views)
+	}
+	if runtime.GOOS == "linux" && (views[0].PID != os.Getpid() || views[0].Process == "") {
+		t.Errorf("the client is %+v; want this test's process, pid %d", views[0], os.Getpid())
 	}
 }

@@ -149,9 +149,11 @@ func (d *Dashboard) Close() {
 
 // Record notes that an account's credentials were served to a client, for
 // server.Options.OnServe. It is cheap: the process behind the connection
-// is looked up later, once per connection, on another goroutine.
-func (d *Dashboard) Record(account, endpoint string, peer peercred.Conn) {
-	d.clients.record(account, endpoint, peer)
+// is looked up later, once per connection, on another goroutine. parent,
+// when > 0, is the program that ran `hopd creds` (endpoint
+// "credential_process"): the page names it instead of the connection.
+func (d *Dashboard) Record(account, endpoint string, peer peercred.Conn, parent int) {
+	d.clients.record(account, endpoint, peer, parent)
 }
 
 // NewLink returns a one-time link to the page under base (for example

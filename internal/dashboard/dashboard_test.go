@@ -431,7 +431,7 @@ func TestStatusAndEvents(t *testing.T) {
 		o.Info = func() Info { return Info{Version: "1.2.3", ConfigError: "line 3: bad"} }
 	})
 	cookie, _ := login(t, d)
-	d.Record("production", "ecs", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:50000"), Local: netip.MustParseAddrPort(host)})
+	d.Record("production", "ecs", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:50000"), Local: netip.MustParseAddrPort(host)}, 0)
 
 	r := req("GET", "/api/status", "")
 	r.AddCookie(cookie)
@@ -526,11 +526,11 @@ func TestRecentClients(t *testing.T) {
 	peer := func(port uint16) peercred.Conn {
 		return peercred.Conn{Remote: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port), Local: netip.MustParseAddrPort(host)}
 	}
-	c.record("production", "ecs", peer(1))
+	c.record("production", "ecs", peer(1), 0)
 	c.lookUp()
 	for range 3 { // one connection, more requests: still one client
 		now = now.Add(time.Second)
-		c.record("production", "ecs", peer(1))
+		c.record("production", "ecs", peer(1), 0)
 	}
 	c.lookUp()
 	if len(looked) != 1 {
@@ -542,14 +542,14 @@ func TestRecentClients(t *testing.T) {
 	}
 	for port := uint16(2); port <= 8; port++ {
 		now = now.Add(time.Second)
-		c.record("production", "imds", peer(port))
+		c.record("production", "imds", peer(port), 0)
 	}
 	got = c.recent("production")
 	if len(got) != keepClients || got[0].Remote != "127.0.0.1:8" || got[keepClients-1].Remote != "127.0.0.1:4" {
 		t.Errorf("after 8 connections recent = %+v; want the newest %d, newest first", got, keepClients)
 	}
 	now = now.Add(time.Second)
-	c.record("production", "imds", peer(5)) // an older client comes back to the front
+	c.record("production", "imds", peer(5), 0) // an older client comes back to the front
 	if got = c.recent("production"); got[0].Remote != "127.0.0.1:5" || got[0].Requests != 2 || len(got) != keepClients {
 		t.Errorf("recent = %+v; want 127.0.0.1:5 first with 2 requests", got)
 	}
@@ -563,10 +563,10 @@ func TestRecentClients(t *testing.T) {
 func BenchmarkRecord(b *testing.B) {
 	c := newClients(time.Now)
 	p := peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:50000"), Local: netip.MustParseAddrPort(host)}
-	c.record("production", "ecs", p)
+	c.record("production", "ecs", p, 0)
 	b.ReportAllocs()
 	for b.Loop() {
-		c.record("production", "ecs", p)
+		c.record("production", "ecs", p, 0)
 	}
 }
 

@@ -13,5 +13,8 @@ func SameUser(local, remote net.Addr) error { return nil }
 // connection outside Linux; the page shows the client's address instead.
 func Processes([]Conn) map[Conn]Process { return map[Conn]Process{} }
 
+// ProcessByPID names no process outside Linux.
+func ProcessByPID(int) (Process, bool) { return Process{}, false }
+
 // PeerUID cannot tell outside Linux: known is false.
 func PeerUID(local, remote net.Addr) (uid int, known bool, err error) { return -1, false, nil }

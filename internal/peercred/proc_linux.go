@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Processes finds the processes at the client end of conns: the inode
@@ -74,4 +75,23 @@ func comm(pid string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// ProcessByPID is the process with that pid when it is still there and
+// this user's: how the dashboard names the program that ran `hopd creds`,
+// which has exited by the time a lookup of its connection could run.
+func ProcessByPID(pid int) (Process, bool) {
+	if pid <= 0 {
+		return Process{}, false
+	}
+	p := strconv.Itoa(pid)
+	fi, err := os.Stat(filepath.Join("/proc", p))
+	if err != nil {
+		return Process{}, false
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
+		return Process{}, false
+	}
+	name := comm(p)
+	return Process{PID: pid, Name: name}, name != ""
 }

@@ -7,33 +7,40 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/hopd/hopd/internal/api"
 	"github.com/hopd/hopd/internal/peercred"
 )
 
 type served struct {
 	account, endpoint string
 	peer              peercred.Conn
+	parent            int
 }
 
 // OnServe hears of every credentials answer, and only of those.
 func TestOnServe(t *testing.T) {
 	var got []served
 	s := newTestServer(t, newFakeSource(), func(o *Options) {
-		o.OnServe = func(account, endpoint string, peer peercred.Conn) {
-			got = append(got, served{account, endpoint, peer})
+		o.OnServe = func(account, endpoint string, peer peercred.Conn, parent int) {
+			got = append(got, served{account, endpoint, peer, parent})
 		}
 	})
 	serve(t, s.Handler(), authed(request(t, "GET", "/creds/production", testPort, "")))
 	serve(t, s.Handler(), authed(request(t, "GET", "/creds/locked", testPort, "")))
 	serve(t, s.Handler(), request(t, "GET", "/creds/staging", testPort, ""))
+	cp := authed(request(t, "GET", "/creds/production", testPort, ""))
+	cp.Header.Set(api.HeaderVia, api.ViaCredentialProcess)
+	cp.Header.Set(api.HeaderParent, "4242")
+	serve(t, s.Handler(), cp)
 	h := s.IMDSHandler(prodAcct, imdsPort)
 	r := request(t, "GET", "/latest/meta-data/iam/security-credentials/"+prodAcct.Role, imdsPort, "")
 	r.Header.Set("X-aws-ec2-metadata-token", imdsToken(t, s, h, imdsPort))
 	serve(t, h, r)
 
 	want := []served{
-		{"production", "ecs", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9911")}},
-		{"production", "imds", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9921")}},
+		{"production", "ecs", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9911")}, 0},
+		{"production", "credential_process", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9911")}, 4242},
+		{"production", "imds", peercred.Conn{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:9921")}, 0},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("OnServe was called %d times (%v); want %d: once per answer with credentials", len(got), got, len(want))
@@ -81,7 +88,7 @@ func TestControlDashboardLink(t *testing.T) {
 func BenchmarkECSCachedOnServe(b *testing.B) {
 	n := 0
 	s := newTestServer(b, newFakeSource(), func(o *Options) {
-		o.OnServe = func(string, string, peercred.Conn) { n++ }
+		o.OnServe = func(string, string, peercred.Conn, int) { n++ }
 	})
 	h := s.Handler()
 	r := authed(request(b, "GET", "/creds/production", testPort, ""))

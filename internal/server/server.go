@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -57,11 +58,13 @@ type Options struct {
 	// now. Its error, one line a person can act on, is answered with 502.
 	Discover func(ctx context.Context) error
 	// OnServe, when set, is called after credentials were served: the
-	// account, the endpoint ("ecs" or "imds") and the client's connection,
-	// whose process peercred.Processes can look up later, off the request
-	// path. It runs on the request's goroutine, on the hot path, so it must
-	// be quick and never block.
-	OnServe func(account, endpoint string, peer peercred.Conn)
+	// account, the endpoint ("ecs", "imds", or "credential_process" for
+	// `hopd creds`) and the client's connection, whose process
+	// peercred.Processes can look up later, off the request path; parent
+	// is the pid of the program that ran `hopd creds` (0 otherwise), as it
+	// says. It runs on the request's goroutine, on the hot path, so it
+	// must be quick and never block.
+	OnServe func(account, endpoint string, peer peercred.Conn, parent int)
 	// SSOLogin answers POST /v1/sso/login: start an IAM Identity Center
 	// sign-in. Errors with a BadRequest() method (no such [[sso]]) -> 400,
 	// others -> 502.
@@ -82,12 +85,17 @@ type Options struct {
 // onServe tells Options.OnServe that account's credentials were served on
 // endpoint.
 func (s *Server) onServe(r *http.Request, account, endpoint string) {
+	parent := 0
+	if endpoint == "ecs" && r.Header.Get(api.HeaderVia) == api.ViaCredentialProcess {
+		endpoint = api.ViaCredentialProcess
+		parent, _ = strconv.Atoi(r.Header.Get(api.HeaderParent))
+	}
 	var p peercred.Conn
 	p.Remote, _ = netip.ParseAddrPort(r.RemoteAddr)
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok {
 		p.Local = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))
 	}
-	s.opts.OnServe(account, endpoint, p)
+	s.opts.OnServe(account, endpoint, p, parent)
 }
 
 // IMDSHost is the loopback address every IMDS listener binds; SDKs are
