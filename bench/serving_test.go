@@ -18,13 +18,15 @@ import (
 const pacedRate = 2560
 
 // BenchmarkServing measures cached credentials served over ECS and IMDS by
-// 1, 16 and 256 keep-alive clients, each next to the floor: a trivial
+// 1, 16, 64 and 256 keep-alive clients, each next to the floor: a trivial
 // net/http handler serving the same bytes, measured in the same run.
 // "closed": each client asks again as soon as it is answered, so the
 // machine is saturated; at 256 clients latency is then mostly queueing
 // (256 / requests per second), for the floor as for hopd. "paced": 256
 // clients at pacedRate in all, latency counted from when each request was
-// due.
+// due. Each closed row also reports the server's resident memory at its
+// end, its clients' connections still open: what a burst of clients leaves
+// the process holding, next to the floor's under the same load.
 func BenchmarkServing(b *testing.B) {
 	h := startHopd(b, []acct{{name: "production", id: "222222222222", imds: true}})
 	body := h.served("production")
@@ -46,11 +48,12 @@ func BenchmarkServing(b *testing.B) {
 	// machine whose load changes then favours one over the other. Go names
 	// the rounds' results NAME#01, NAME#02, ...; bench/report folds them.
 	for range rounds(b) {
-		for _, n := range []int{1, 16, 256} {
+		for _, n := range []int{1, 16, 64, 256} {
 			for _, t := range targets {
 				clients := load.NewClients(t, n)
 				b.Run(fmt.Sprintf("closed/clients=%d/%s", n, t.Name), func(b *testing.B) {
 					cpuPerRequest(b, pids[t.Name], func() load.Stats { return load.Bench(b, clients) })
+					reportRSS(b, pids[t.Name])
 				})
 				clients.Close()
 			}
@@ -76,6 +79,13 @@ func rounds(b *testing.B) int {
 		b.Fatalf("HOPD_BENCH_ROUNDS=%q: want a positive number", v)
 	}
 	return n
+}
+
+// reportRSS reports the resident memory of the process pid, on Linux.
+func reportRSS(b *testing.B, pid int) {
+	if runtime.GOOS == "linux" {
+		b.ReportMetric(float64(statusKB(b, pid, "VmRSS"))/1024, "server-rss-MiB")
+	}
 }
 
 // cpuPerRequest runs measure and, on Linux, reports the CPU time the

@@ -116,7 +116,10 @@ type Serving struct {
 	P999us  float64 `json:"p999_us"`
 	Errors  float64 `json:"errors"`
 	CPUus   float64 `json:"server_cpu_us_per_request,omitempty"`
-	Runs    int     `json:"runs"`
+	// RSSMiB is the server's resident memory at the end of a closed row,
+	// its clients' connections still open.
+	RSSMiB float64 `json:"server_rss_mib,omitempty"`
+	Runs   int     `json:"runs"`
 }
 
 // Startup is the start-up row: whole processes, start to exit, side by
@@ -243,7 +246,7 @@ func (r *Results) summarise() {
 		r.Serving = append(r.Serving, Serving{
 			Mode: mode, Clients: clients, Target: target, RPS: m["req/s"],
 			P50us: m["p50-us"], P99us: m["p99-us"], P999us: m["p99.9-us"], Errors: m["errors"],
-			CPUus: m["server-cpu-us/req"], Runs: b.Runs,
+			CPUus: m["server-cpu-us/req"], RSSMiB: m["server-rss-MiB"], Runs: b.Runs,
 		})
 	}
 	for i, s := range r.Serving {

@@ -134,6 +134,7 @@ func runServe(ctx context.Context, g *globals, f serveFlags) error {
 		return err
 	}
 	defer os.Remove(state.DaemonFile())
+	go server.TrimMemory(ctx, log)
 	// The tray's event loop needs this, the main goroutine (macOS insists).
 	return d.Run(ctx)
 }

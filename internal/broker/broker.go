@@ -216,7 +216,7 @@ func (b *Broker) Credentials(ctx context.Context, name string) (Creds, error) {
 	// Expiry is judged on the wall clock at request time, so a laptop that
 	// wakes from sleep never serves credentials that expired while it slept.
 	now := b.now()
-	a.lastUsed.Store(now.UnixNano())
+	a.noteUse(now.UnixNano())
 	if c := a.creds.Load(); c != nil {
 		left := c.Expiration.Sub(now)
 		if left >= b.opts.Floor {
@@ -230,6 +230,17 @@ func (b *Broker) Credentials(ctx context.Context, name string) (Creds, error) {
 		return Creds{}, err
 	}
 	return b.waitForRefresh(ctx, a)
+}
+
+// useGrain is how precisely an account's last use is kept. Storing it on
+// every request had the cores of a busy machine take the cache line, which
+// also holds the credentials' pointer, from each other on every request.
+const useGrain = int64(time.Millisecond)
+
+func (a *account) noteUse(now int64) {
+	if last := a.lastUsed.Load(); now-last >= useGrain || now < last {
+		a.lastUsed.Store(now)
+	}
 }
 
 // retryGap is how soon after a failed fetch a request may start another.

@@ -26,15 +26,18 @@ func BenchmarkIMDSCached(b *testing.B) {
 	benchServe(b, h, r)
 }
 
-// benchServe serves r through h in process, b.N times, each answered 200.
+// benchServe serves r through h in process, b.N times, each answered 200,
+// into a writer that costs nothing, so what is measured is the handler.
 func benchServe(b *testing.B, h http.Handler, r *http.Request) {
 	b.Helper()
 	b.ReportAllocs()
+	w := &discardWriter{h: http.Header{}}
 	for b.Loop() {
-		w := httptest.NewRecorder()
+		clear(w.h)
+		w.code = 0
 		h.ServeHTTP(w, r)
-		if w.Code != 200 {
-			b.Fatal(w.Code)
+		if w.code != 200 {
+			b.Fatal(w.code)
 		}
 	}
 }

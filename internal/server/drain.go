@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,22 +16,35 @@ import (
 // shutdown closes the listeners first, waits for these connections, and
 // only then calls Shutdown.
 type freshConns struct {
+	// n is len(m), so that the hook, which net/http calls twice per
+	// request, takes the lock only while some connection is fresh: on
+	// keep-alive connections past their first answer it has nothing to do.
+	n  atomic.Int64
 	mu sync.Mutex
 	m  map[net.Conn]struct{}
 }
 
 // track is the http.Server's ConnState hook.
 func (f *freshConns) track(c net.Conn, st http.ConnState) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	switch st {
 	case http.StateNew:
+		f.mu.Lock()
 		if f.m == nil {
 			f.m = map[net.Conn]struct{}{}
 		}
 		f.m[c] = struct{}{}
+		f.n.Store(int64(len(f.m)))
+		f.mu.Unlock()
 	case http.StateIdle, http.StateClosed, http.StateHijacked:
+		// c's own StateNew came before on the accepting goroutine, which
+		// started c's, so a fresh c is always counted here.
+		if f.n.Load() == 0 {
+			return
+		}
+		f.mu.Lock()
 		delete(f.m, c)
+		f.n.Store(int64(len(f.m)))
+		f.mu.Unlock()
 	}
 }
 

@@ -33,18 +33,8 @@ func (s *Server) serveECS(w http.ResponseWriter, r *http.Request, name string) (
 	if err != nil {
 		return "ecs", name, s.writeSourceError(w, r, name, err)
 	}
-	bp := bufPool.Get().(*[]byte)
-	b := append((*bp)[:0], '{')
-	b = appendField(b, "AccessKeyId", c.AccessKeyID, true)
-	b = appendField(b, "SecretAccessKey", c.SecretAccessKey, false)
-	b = appendField(b, "Token", c.SessionToken, false)
-	b = appendTimeField(b, "Expiration", c.Expiration)
-	b = appendField(b, "AccountId", c.AccountID, false)
-	b = append(b, '}')
-	writeBody(w, http.StatusOK, hdrJSON, b)
-	clear(b) // the pool outlives the request; leave no secret in it
-	*bp = b
-	bufPool.Put(bp)
+	ans := s.answers.get(name, &c)
+	writeAnswer(w, ans.ecs, ans.ecsLen)
 	if s.opts.OnServe != nil {
 		s.onServe(r, name, "ecs")
 	}

@@ -125,7 +125,14 @@ func equalConstantTime(a, b string) bool {
 	return subtle.ConstantTimeByteEq(v, 0) == 1
 }
 
-type peerKey struct{}
+type connKey struct{}
+
+// connInfo is what the handlers need of a connection, worked out once when
+// it is accepted rather than on each of its requests.
+type connInfo struct {
+	peer    peercred.Conn // for Options.OnServe
+	verdict *peerVerdict  // nil when PeerCheck is off
+}
 
 // peerVerdict is computed at most once per connection, lazily on its first
 // request: reading /proc per request would be far too slow, and doing it in
@@ -141,22 +148,41 @@ type peerVerdict struct {
 // serves this Server's handlers when PeerCheck is on (Serve and Apply do it
 // themselves).
 func (s *Server) ConnContext(ctx context.Context, c net.Conn) context.Context {
-	if !s.opts.PeerCheck {
-		return ctx
+	info := &connInfo{peer: connPeer(c)}
+	if s.opts.PeerCheck {
+		v := &peerVerdict{conn: c, s: s}
+		if _, vetted := c.(*vettedConn); vetted {
+			// Checked when accepted; no second lookup.
+			v.once.Do(func() { v.ok, v.conn = true, nil })
+		}
+		info.verdict = v
 	}
-	v := &peerVerdict{conn: c, s: s}
-	if _, vetted := c.(*vettedConn); vetted {
-		// Checked when accepted; no second lookup.
-		v.once.Do(func() { v.ok, v.conn = true, nil })
+	return context.WithValue(ctx, connKey{}, info)
+}
+
+// connPeer is c's two ends as the dashboard looks them up, IPv4 unmapped.
+func connPeer(c net.Conn) peercred.Conn {
+	var p peercred.Conn
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		p.Remote = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))
 	}
-	return context.WithValue(ctx, peerKey{}, v)
+	if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		p.Local = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))
+	}
+	return p
+}
+
+func connOf(ctx context.Context) *connInfo {
+	info, _ := ctx.Value(connKey{}).(*connInfo)
+	return info
 }
 
 func peerOK(ctx context.Context) bool {
-	v, _ := ctx.Value(peerKey{}).(*peerVerdict)
-	if v == nil {
+	info := connOf(ctx)
+	if info == nil || info.verdict == nil {
 		return false
 	}
+	v := info.verdict
 	v.once.Do(v.check)
 	return v.ok
 }

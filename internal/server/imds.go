@@ -141,19 +141,8 @@ func (h *imdsHandler) serveCreds(w http.ResponseWriter, r *http.Request, a *conf
 	if err != nil {
 		return h.s.writeSourceError(w, r, a.Name, err)
 	}
-	bp := bufPool.Get().(*[]byte)
-	b := append((*bp)[:0], `{"Code":"Success"`...)
-	b = appendTimeField(b, "LastUpdated", time.Now())
-	b = append(b, `,"Type":"AWS-HMAC"`...)
-	b = appendField(b, "AccessKeyId", c.AccessKeyID, false)
-	b = appendField(b, "SecretAccessKey", c.SecretAccessKey, false)
-	b = appendField(b, "Token", c.SessionToken, false)
-	b = appendTimeField(b, "Expiration", c.Expiration)
-	b = append(b, '}')
-	writeBody(w, http.StatusOK, hdrJSON, b)
-	clear(b)
-	*bp = b
-	bufPool.Put(bp)
+	ans := h.s.answers.get(a.Name, &c)
+	writeAnswer(w, ans.imds, ans.imdsLen)
 	if h.s.opts.OnServe != nil {
 		h.s.onServe(r, a.Name, "imds")
 	}

@@ -90,6 +90,11 @@ func (s *Server) onServe(r *http.Request, account, endpoint string) {
 		endpoint = api.ViaCredentialProcess
 		parent, _ = strconv.Atoi(r.Header.Get(api.HeaderParent))
 	}
+	if info := connOf(r.Context()); info != nil {
+		s.opts.OnServe(account, endpoint, info.peer, parent)
+		return
+	}
+	// Not through a server with s.ConnContext (handler tests).
 	var p peercred.Conn
 	p.Remote, _ = netip.ParseAddrPort(r.RemoteAddr)
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok {
@@ -110,6 +115,8 @@ type Server struct {
 	token string
 	macs  macPool
 	main  http.Handler
+	// answers are the credentials' encoded answers, once per version.
+	answers answers
 
 	created time.Time // stands in for an instance's launch time
 
